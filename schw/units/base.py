@@ -1,0 +1,58 @@
+"""What a unit is: a parameter dataclass plus generator, golden model, vectors and testbench.
+
+A subclass sets ``name``, ``Params`` and ``summary`` and implements :meth:`component`,
+:meth:`vectors` and :meth:`golden`. The verification flow (``schw sim|verify`` and the test
+suite) generates vectors, asks the golden model for the expected outputs, runs the cocotb
+testbench named by ``testbench`` (a module in ``schw.sim``) and compares exactly.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from amaranth.lib import wiring
+
+from ..params import Params
+
+
+class Unit:
+    name: str = ""
+    Params: type[Params]
+    summary: str = ""
+    #: cocotb test module in schw.sim that drives this unit's interface
+    testbench: str = "tb_handshake"
+    #: default number of random vectors in a regression (corners come on top)
+    default_vectors: int = 500
+
+    # -- generation ---------------------------------------------------------------------
+    def top(self, p) -> str:
+        """Verilog module name; unique per parameter set so builds can be cached side by side."""
+        return "schw_" + self.name.replace("-", "_")
+
+    def component(self, p) -> wiring.Component:
+        raise NotImplementedError
+
+    def latency_cycles(self, p) -> int | None:
+        return None
+
+    def manifest_extra(self, p) -> dict[str, Any]:
+        """Unit-specific manifest fields: interface contract, encodings, formulas."""
+        return {}
+
+    # -- verification -------------------------------------------------------------------
+    def vectors(self, p, seed: int, count: int) -> dict[str, np.ndarray]:
+        """Input port values, one array per port, corners first then ``count`` seeded random."""
+        raise NotImplementedError
+
+    def golden(self, p, inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """Expected output port values for ``inputs`` (bit-exact)."""
+        raise NotImplementedError
+
+    def testbench_config(self, p) -> dict[str, Any]:
+        """Extra settings handed to the cocotb testbench (JSON-serialisable)."""
+        return {"latency_cycles": self.latency_cycles(p)}
+
+    # -- synthesis ----------------------------------------------------------------------
+    def synth_top(self, p) -> str:
+        return self.top(p)

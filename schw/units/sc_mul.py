@@ -1,0 +1,157 @@
+"""sc-mul: binary-in, binary-out stochastic-computing multiplier.
+
+Two comparator SNGs turn the latched operands into streams (p = code / 2**N), an AND gate
+(unipolar: value p_a * p_b) or an XNOR gate (bipolar: value x = 2p - 1, product x_a * x_b)
+multiplies them, and a counter counts the ones over L cycles.
+
+Interface (also in the manifest): ``start`` (1-cycle pulse, ignored while a run is under way)
+latches ``a`` and ``b`` and restarts both SNGs; the run takes L cycles; ``done`` pulses for one
+cycle L clock edges after the edge that sampled ``start``, and ``result`` (log2(L)+1 bits, the
+number of ones) stays valid until the next ``done``. ``start`` may be asserted in the cycle
+``done`` is high (back-to-back runs, no reset needed).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from amaranth.hdl import Module, Signal
+from amaranth.lib import wiring
+from amaranth.lib.wiring import In, Out
+
+from ..params import Params, choice, int_range, param, power_of_two
+from ..sng import COMPARATOR_RULE, SngBank, SngSpec, comparator_streams, pack, popcount
+from . import register
+from .base import Unit
+
+CODINGS = ("unipolar", "bipolar")
+
+
+@dataclass(frozen=True)
+class ScMulParams(Params):
+    width: int = param(8, int_range(2, 16), "operand width N in bits (p = code / 2^N)")
+    length: int = param(256, power_of_two(4, 65536), "stream length L in cycles")
+    coding: str = param("unipolar", choice(*CODINGS), "unipolar (AND) or bipolar (XNOR, value 2p-1)")
+    sng: str = param("lfsr", choice("lfsr", "sobol"), "stochastic number generator")
+    seed: int = param(0, int_range(0, 2**32 - 1), "SNG seed (LFSR initial states, Sobol digital shift; 0 = unscrambled Sobol)")
+
+    @property
+    def spec(self) -> SngSpec:
+        return SngSpec(self.sng, self.width, self.seed)
+
+    @property
+    def result_width(self) -> int:
+        return self.length.bit_length()
+
+
+def product_counts(p: ScMulParams, a, b) -> np.ndarray:
+    """Golden model: the number of ones in the L product bits for each pair (a[i], b[i])."""
+    a = np.asarray(a, dtype=np.int64)
+    b = np.asarray(b, dtype=np.int64)
+    codes = p.spec.codes(2, p.length)
+    ua, ia = np.unique(a, return_inverse=True)
+    ub, ib = np.unique(b, return_inverse=True)
+    sa = pack(comparator_streams(codes[0], ua))
+    sb = pack(comparator_streams(codes[1], ub))
+    out = np.empty(a.shape, dtype=np.int64)
+    ia, ib, flat = ia.ravel(), ib.ravel(), out.ravel()
+    block = max(1, (1 << 22) // sa.shape[1])  # bound the temporary to ~32 MB
+    for lo in range(0, flat.size, block):
+        x, y = sa[ia[lo:lo + block]], sb[ib[lo:lo + block]]
+        if p.coding == "unipolar":
+            flat[lo:lo + block] = popcount(x & y)
+        else:  # XNOR: ones = L - (positions where the streams differ); padding bits never differ
+            flat[lo:lo + block] = p.length - popcount(x ^ y)
+    return out
+
+
+class ScMul(wiring.Component):
+    """The sc-mul datapath. Parameters: a validated :class:`ScMulParams`."""
+
+    def __init__(self, p: ScMulParams):
+        self.p = p
+        super().__init__({
+            "start": In(1),
+            "a": In(p.width),
+            "b": In(p.width),
+            "done": Out(1),
+            "result": Out(p.result_width),
+        })
+
+    def elaborate(self, platform):
+        p = self.p
+        m = Module()
+        m.submodules.sng = sng = SngBank(p.spec, 2, p.length)
+        a_r = Signal(p.width)
+        b_r = Signal(p.width)
+        busy = Signal()
+        count = Signal(range(p.length))
+        acc = Signal(p.result_width)
+        sa = Signal()
+        sb = Signal()
+        bit = Signal()
+        m.d.comb += [sa.eq(sng.codes[0] < a_r), sb.eq(sng.codes[1] < b_r)]
+        m.d.comb += bit.eq(sa & sb if p.coding == "unipolar" else ~(sa ^ sb))
+        m.d.sync += self.done.eq(0)
+        with m.If(busy):
+            m.d.comb += sng.step.eq(1)
+            m.d.sync += [acc.eq(acc + bit), count.eq(count + 1)]
+            with m.If(count == p.length - 1):
+                m.d.sync += [busy.eq(0), self.done.eq(1), self.result.eq(acc + bit)]
+        with m.Elif(self.start):
+            m.d.comb += sng.restart.eq(1)
+            m.d.sync += [a_r.eq(self.a), b_r.eq(self.b), busy.eq(1), count.eq(0), acc.eq(0)]
+        return m
+
+
+def corner_codes(width: int) -> list[int]:
+    top = (1 << width) - 1
+    return sorted({0, 1, top, 1 << (width - 1)})
+
+
+def operand_vectors(width: int, seed: int, count: int, names=("a", "b")) -> dict[str, np.ndarray]:
+    """Every combination of corner codes (0, 1, max, half) for the named operands, then ``count``
+    seeded uniform random tuples."""
+    corners = np.array(np.meshgrid(*[corner_codes(width)] * len(names), indexing="ij")).reshape(len(names), -1)
+    rng = np.random.default_rng(seed)
+    rand = rng.integers(0, 1 << width, size=(len(names), count))
+    both = np.concatenate([corners, rand], axis=1)
+    return {n: both[i] for i, n in enumerate(names)}
+
+
+@register
+class ScMulUnit(Unit):
+    name = "sc-mul"
+    Params = ScMulParams
+    summary = "SC multiplier: two comparator SNGs, AND/XNOR, ones counter (binary in, binary out)"
+
+    def top(self, p):
+        return "sc_mul"
+
+    def component(self, p):
+        return ScMul(p)
+
+    def latency_cycles(self, p):
+        return p.length
+
+    def manifest_extra(self, p):
+        return {
+            "handshake": {
+                "start": "1-cycle pulse; latches a and b, restarts the SNGs; ignored while busy",
+                "done": "1-cycle pulse latency_cycles edges after the edge that sampled start",
+                "result": "number of ones in the L product bits; held until the next done",
+                "back_to_back": "start may be high in the cycle done is high",
+            },
+            "value": ("result / L estimates (a / 2^N) * (b / 2^N)" if p.coding == "unipolar" else
+                      "2 * result / L - 1 estimates (2a / 2^N - 1) * (2b / 2^N - 1)"),
+            "comparator_rule": COMPARATOR_RULE,
+            "sng": {"kind": p.sng, "width": p.width, "seed": p.seed, "channels": p.spec.describe(2),
+                    "operand_channel": {"a": 0, "b": 1}},
+        }
+
+    def vectors(self, p, seed, count):
+        return operand_vectors(p.width, seed, count)
+
+    def golden(self, p, inputs):
+        return {"result": product_counts(p, inputs["a"], inputs["b"])}

@@ -1,0 +1,122 @@
+"""Runner glue: build a design once per (simulator, configuration), run a cocotb testbench on it.
+
+Builds are cached under ``$SCHW_CACHE`` (default ``~/.cache/schw``) in a directory named by the
+simulator and a hash of the sources, the top name and the tool versions, so a second
+regression of the same configuration costs no build. A file lock makes parallel test workers
+share one build. The testbench reads its job from a JSON file and writes its results to
+another; this module returns the parsed results or raises :class:`~schw.errors.ToolError`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from schw import tools
+from schw.errors import ToolError
+
+TIMESCALE = ("1ns", "1ps")
+STAMP = "schw-build.ok"
+
+
+def cache_root() -> Path:
+    root = Path(os.environ.get("SCHW_CACHE", Path.home() / ".cache" / "schw"))
+    root.mkdir(parents=True, exist_ok=True)
+    return root
+
+
+def _build_key(sim: str, sources: list[Path], top: str, extra_args: list[str]) -> str:
+    h = hashlib.sha256()
+    h.update(f"{sim}\0{top}\0{tools.find(sim).version}\0{tools.find('cocotb').version}\0".encode())
+    h.update("\0".join(extra_args).encode())
+    for src in sources:
+        h.update(Path(src).read_bytes())
+        h.update(b"\0")
+    return h.hexdigest()[:20]
+
+
+def _tail(path: Path, lines: int = 25) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+def build(sim: str, sources: list[Path], top: str, build_args: list[str] | None = None):
+    """Build (or reuse) a simulation of ``top``; returns (runner, build_dir)."""
+    tools.require_simulator(sim)
+    from cocotb_tools.runner import get_runner
+
+    build_args = list(build_args or [])
+    if sim == "verilator":
+        build_args = ["-Wno-fatal", "-O2", *build_args]
+    key = _build_key(sim, sources, top, build_args)
+    build_dir = cache_root() / "builds" / f"{sim}-{top}-{key}"
+    build_dir.mkdir(parents=True, exist_ok=True)
+    runner = get_runner(sim)
+    with open(build_dir / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (build_dir / STAMP).exists():
+            log = build_dir / "build.log"
+            try:
+                runner.build(
+                    sources=[str(s) for s in sources],
+                    hdl_toplevel=top,
+                    build_dir=str(build_dir),
+                    build_args=build_args,
+                    timescale=TIMESCALE,
+                    always=True,
+                    log_file=str(log),
+                )
+            except (SystemExit, Exception) as e:  # the runner exits or raises on a failed compile
+                raise ToolError(f"{sim} failed to build {top}:\n{_tail(log)}") from e
+            (build_dir / STAMP).write_text(key + "\n")
+    return runner, build_dir
+
+
+def run(sim: str, sources: list[Path], top: str, test_module: str, job: dict,
+        build_args: list[str] | None = None, keep: Path | None = None) -> dict:
+    """Run ``schw.sim.<test_module>`` against ``top`` with ``job``; returns the testbench's results.
+
+    ``keep``: a directory to keep the job, results and simulator log in (default: a temporary
+    directory removed afterwards).
+    """
+    runner, build_dir = build(sim, sources, top, build_args)
+    work = Path(keep) if keep else Path(tempfile.mkdtemp(prefix=f"schw-{sim}-"))
+    work.mkdir(parents=True, exist_ok=True)
+    job_file, results_file, log = work / "job.json", work / "results.json", work / "sim.log"
+    job_file.write_text(json.dumps(job))
+    with contextlib.suppress(FileNotFoundError):
+        results_file.unlink()
+    try:
+        try:
+            runner.test(
+                test_module=f"schw.sim.{test_module}",
+                hdl_toplevel=top,
+                hdl_toplevel_lang="verilog",
+                build_dir=str(build_dir),
+                test_dir=str(work),
+                extra_env={"SCHW_JOB": str(job_file), "SCHW_RESULTS": str(results_file),
+                           "PYTHONWARNINGS": "ignore"},
+                results_xml=str(work / "results.xml"),
+                timescale=TIMESCALE,
+                log_file=str(log),
+            )
+        except SystemExit as e:
+            raise ToolError(f"{sim} simulation of {top} failed (exit {e.code}):\n{_tail(log)}") from None
+        if not results_file.exists():
+            raise ToolError(f"{sim} simulation of {top} wrote no results; the testbench failed:\n{_tail(log)}")
+        from cocotb_tools.runner import get_results
+        tests, failed = get_results(work / "results.xml")
+        if failed or not tests:
+            raise ToolError(f"{sim}: testbench {test_module} failed on {top}:\n{_tail(log)}")
+        return json.loads(results_file.read_text())
+    finally:
+        if not keep:
+            shutil.rmtree(work, ignore_errors=True)
