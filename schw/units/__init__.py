@@ -10,6 +10,8 @@ import pkgutil
 from .base import Unit
 
 UNITS: dict[str, Unit] = {}
+#: modules that failed to import: ``schw doctor`` reports them and a test requires none
+LOAD_ERRORS: dict[str, str] = {}
 
 
 def register(cls: type[Unit]) -> type[Unit]:
@@ -22,8 +24,13 @@ def register(cls: type[Unit]) -> type[Unit]:
 
 def load_all() -> dict[str, Unit]:
     for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name):
-        if info.name != "base":
-            importlib.import_module(f"{__name__}.{info.name}")
+        name = f"{__name__}.{info.name}"
+        if info.name == "base" or name in LOAD_ERRORS:
+            continue
+        try:
+            importlib.import_module(name)
+        except Exception as e:  # one broken unit must not take the whole CLI down
+            LOAD_ERRORS[name] = f"{type(e).__name__}: {e}"
     return dict(sorted(UNITS.items()))
 
 

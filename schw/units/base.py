@@ -53,6 +53,13 @@ class Unit:
         """Extra settings handed to the cocotb testbench (JSON-serialisable)."""
         return {"latency_cycles": self.latency_cycles(p)}
 
+    # -- accuracy -------------------------------------------------------------------------
+    def accuracy(self, p, lengths: list[int], seed: int = 1) -> list[dict]:
+        """Error statistics from the golden model, one row per stream length: at least
+        ``length``, ``mae``, ``rmse``, ``max_error``, ``bias``, ``cases``. Units without a
+        statistical error leave this unimplemented (``schw accuracy`` then says so)."""
+        raise NotImplementedError
+
     # -- synthesis ----------------------------------------------------------------------
     def synth_top(self, p) -> str:
         return self.top(p)
