@@ -24,9 +24,9 @@ from . import __version__
 from .errors import ParamError
 
 
-def template(name: str) -> string.Template:
-    """A text template from ``rtl_templates/``."""
-    return string.Template(resources.files("schw.rtl_templates").joinpath(name).read_text())
+def template(name: str, package: str = "schw.rtl_templates") -> string.Template:
+    """A text template from ``rtl_templates/`` (or another data package, e.g. ``schw.flows``)."""
+    return string.Template(resources.files(package).joinpath(name).read_text())
 
 
 def cli_args(params) -> str:
