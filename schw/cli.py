@@ -1,0 +1,309 @@
+"""The ``schw`` command line. Unit subcommands are built from the unit registry: each Params
+field becomes an option (``width`` -> ``--width``), validated by the Params dataclass itself.
+
+Exit codes: 0 success, 1 tool or run failure (missing tool, Yosys failed, RTL mismatches),
+2 usage error (an option outside its allowed values). Errors are one message, no traceback.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import itertools
+import json
+import pkgutil
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from . import __version__, tools
+from .errors import ParamError, SchwError
+from .units import get as get_unit
+from .units import load_all, LOAD_ERRORS
+
+# Option names the commands use themselves; a unit parameter may not take one of these.
+RESERVED = {"out", "sim", "rtl", "top", "liberty", "json", "plot", "lengths", "vectors", "vector_seed", "keep"}
+
+
+def _field_option(f: dataclasses.Field, multi: bool = False) -> click.Option:
+    rule = f.metadata.get("rule")
+    allowed = getattr(rule, "allowed", "")
+    name = "--" + f.name.replace("_", "-")
+    help_text = f"{f.metadata.get('help', '')} [{allowed}; default {f.default}]"
+    if getattr(rule, "flag", False):
+        return click.Option([name + "/--no-" + f.name.replace("_", "-")], default=f.default, help=help_text)
+    if multi:  # accuracy sweeps: comma-separated values, parsed by _expand
+        return click.Option([name], type=str, default=None, help=help_text + " (comma list allowed)")
+    kind = int if isinstance(f.default, int) else str
+    return click.Option([name], type=kind, default=f.default, show_default=False, help=help_text)
+
+
+def _params(unit, values: dict):
+    """Build the unit's Params from CLI values (None = default)."""
+    given = {k: v for k, v in values.items() if v is not None}
+    return unit.Params(**given)
+
+
+def _expand(unit, values: dict) -> list:
+    """Comma lists -> every combination of parameter sets (for ``schw accuracy``)."""
+    choices = {}
+    for f in dataclasses.fields(unit.Params):
+        raw = values.get(f.name)
+        if raw is None:
+            continue
+        items = [s.strip() for s in str(raw).split(",") if s.strip()]
+        if not items:
+            raise ParamError(f.name, "a value or a comma-separated list of values", raw)
+        parsed = []
+        for item in items:
+            if isinstance(f.default, bool):
+                parsed.append(item.lower() in ("1", "true", "yes", "on"))
+            elif isinstance(f.default, int):
+                try:
+                    parsed.append(int(item, 0))
+                except ValueError:
+                    raise ParamError(f.name, f"integers ({f.metadata['rule'].allowed})", item) from None
+            else:
+                parsed.append(item)
+        choices[f.name] = parsed
+    keys = list(choices)
+    return [unit.Params(**dict(zip(keys, combo))) for combo in itertools.product(*(choices[k] for k in keys))]
+
+
+def _parse_lengths(text: str) -> list[int]:
+    try:
+        lengths = [int(s, 0) for s in text.split(",") if s.strip()]
+    except ValueError:
+        lengths = []
+    if not lengths or any(n < 1 for n in lengths):
+        raise ParamError("lengths", "a comma-separated list of positive integers, e.g. 16,64,256,1024", text)
+    return lengths
+
+
+class UnitGroup(click.Group):
+    """A group whose subcommands are the registered units, each with its Params options."""
+
+    def __init__(self, *args, make_command, multi=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._make = make_command
+        self._multi = multi
+
+    def list_commands(self, ctx):
+        return list(load_all())
+
+    def get_command(self, ctx, name):
+        units = load_all()
+        if name not in units:
+            return None
+        unit = units[name]
+        fields = dataclasses.fields(unit.Params)
+        clash = RESERVED & {f.name for f in fields}
+        if clash:
+            raise RuntimeError(f"unit {name} uses reserved parameter names {sorted(clash)}")
+        cmd = self._make(unit)
+        cmd.params[:0] = [_field_option(f, self._multi) for f in fields]
+        return cmd
+
+
+def _unit_values(unit, kwargs) -> dict:
+    return {f.name: kwargs.pop(f.name) for f in dataclasses.fields(unit.Params)}
+
+
+def _sims(choice: str) -> list[str]:
+    return list(tools.SIMULATORS) if choice == "both" else [choice]
+
+
+SIM_OPTION = click.option("--sim", type=click.Choice([*tools.SIMULATORS, "both"]), default="verilator",
+                          show_default=True, help="simulator")
+VECTORS_OPTION = click.option("--vectors", type=click.IntRange(min=0), default=None,
+                              help="random vectors on top of the corner cases [unit default]")
+VSEED_OPTION = click.option("--vector-seed", type=int, default=1, show_default=True, help="seed of the random vectors")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="schw")
+def cli():
+    """schw: generate and verify stochastic-computing and FP16 accelerator hardware."""
+
+
+# ---------------------------------------------------------------------------------------------
+def _make_gen(unit):
+    @click.command(name=unit.name, help=f"Generate {unit.name}: {unit.summary}")
+    @click.option("-o", "--out", type=click.Path(file_okay=False, path_type=Path), default=Path("out"),
+                  show_default=True, help="output directory (created if missing)")
+    def cmd(out, **kwargs):
+        from .output import generate, write_outputs
+        p = _params(unit, _unit_values(unit, kwargs))
+        gen = generate(unit, p)
+        written = write_outputs(gen, out)
+        for path in written:
+            click.echo(f"wrote {path}")
+        ports = ", ".join(f"{q['name']}[{q['width']}]" if q["width"] > 1 else q["name"] for q in gen.manifest["ports"])
+        click.echo(f"top {gen.top}: ports {ports}; latency {gen.manifest['latency_cycles']} cycles")
+        click.echo("params: " + ", ".join(f"{k}={v}" for k, v in p.as_dict().items()))
+    return cmd
+
+
+cli.add_command(UnitGroup("gen", make_command=_make_gen, help="Generate Verilog and a manifest for a unit."))
+
+
+def _make_sim(unit):
+    @click.command(name=unit.name, help=f"Simulate generated {unit.name} against its golden model.")
+    @SIM_OPTION
+    @VECTORS_OPTION
+    @VSEED_OPTION
+    @click.option("--keep", type=click.Path(file_okay=False, path_type=Path), default=None,
+                  help="keep the job, results and simulator log in this directory")
+    def cmd(sim, vectors, vector_seed, keep, **kwargs):
+        from .verify import regression
+        p = _params(unit, _unit_values(unit, kwargs))
+        for s in _sims(sim):
+            t0 = time.perf_counter()
+            report = regression(unit, p, s, seed=vector_seed, count=vectors, keep=keep)
+            click.echo(f"{report.summary()} [{time.perf_counter() - t0:.1f} s]")
+            report.raise_if_failed()
+    return cmd
+
+
+cli.add_command(UnitGroup("sim", make_command=_make_sim,
+                          help="Generate a unit and run its regression (RTL vs golden model) on a simulator."))
+
+
+def _make_verify(unit):
+    @click.command(name=unit.name, help=f"Verify someone else's {unit.name} RTL against schw's golden model.")
+    @click.option("--rtl", type=click.Path(path_type=Path), multiple=True, required=True,
+                  help="Verilog file(s) of the design under test (repeat for several)")
+    @click.option("--top", default=None, help="top module name [the name schw gives this unit]")
+    @SIM_OPTION
+    @VECTORS_OPTION
+    @VSEED_OPTION
+    def cmd(rtl, top, sim, vectors, vector_seed, **kwargs):
+        from .verify import regression
+        p = _params(unit, _unit_values(unit, kwargs))
+        for f in rtl:
+            if not f.is_file():
+                raise ParamError("rtl", "an existing Verilog file", str(f))
+        for s in _sims(sim):
+            report = regression(unit, p, s, rtl=list(rtl), top=top, seed=vector_seed, count=vectors)
+            click.echo(report.summary())
+            report.raise_if_failed()
+    return cmd
+
+
+cli.add_command(UnitGroup("verify", make_command=_make_verify,
+                          help="Check a Verilog implementation of a unit, vector by vector."))
+
+
+def _make_synth(unit):
+    @click.command(name=unit.name, help=f"Synthesize {unit.name} with Yosys and report its area.")
+    @click.option("--liberty", type=click.Path(path_type=Path), default=None,
+                  help="liberty file for mapping and area [flows/schw45.lib]")
+    @click.option("--json", "as_json", is_flag=True, help="print the report as JSON")
+    def cmd(liberty, as_json, **kwargs):
+        from .synth import render, synthesize
+        p = _params(unit, _unit_values(unit, kwargs))
+        if liberty is not None and not liberty.is_file():
+            raise ParamError("liberty", "an existing liberty (.lib) file", str(liberty))
+        report = synthesize(unit, p, liberty)
+        click.echo(json.dumps(report, indent=2) if as_json else render(report))
+    return cmd
+
+
+cli.add_command(UnitGroup("synth", make_command=_make_synth, help="Area of a unit from Yosys (µm², GE)."))
+
+
+def _make_accuracy(unit):
+    @click.command(name=unit.name, help=f"Error vs stream length of {unit.name} from the golden model.")
+    @click.option("--lengths", default="16,64,256,1024", show_default=True, help="stream lengths, comma separated")
+    @click.option("--json", "as_json", is_flag=True, help="print the rows as JSON")
+    @click.option("--plot", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                  help="write a log-log plot of error vs length (PNG)")
+    @VSEED_OPTION
+    def cmd(lengths, as_json, plot, vector_seed, **kwargs):
+        from . import accuracy
+        lens = _parse_lengths(lengths)
+        plist = _expand(unit, _unit_values(unit, kwargs))
+        rows = []
+        for p in plist:
+            try:
+                rows += accuracy.rows_for(unit, p, lens, seed=vector_seed)
+            except NotImplementedError:
+                raise ParamError("unit", "a unit with a statistical error model (see schw accuracy --help)",
+                                 unit.name) from None
+        if plot is not None:
+            from .output import prepare_dir
+            prepare_dir(plot.parent if str(plot.parent) else Path("."), "plot")
+            accuracy.plot(rows, plot)
+        click.echo(json.dumps(rows, indent=2) if as_json else accuracy.render_table(rows))
+        if plot is not None and not as_json:
+            click.echo(f"wrote {plot}")
+    return cmd
+
+
+cli.add_command(UnitGroup("accuracy", make_command=_make_accuracy, multi=True,
+                          help="Accuracy (MAE, RMSE, max error, bias) vs stream length."))
+
+
+# ---------------------------------------------------------------------------------------------
+@cli.command("list")
+def list_units():
+    """List the units schw can generate."""
+    for name, unit in load_all().items():
+        click.echo(f"{name:<16}{unit.summary}")
+
+
+@cli.command()
+def doctor():
+    """Check every tool schw uses: version, path, and how to install what is missing."""
+    missing = 0
+    click.echo(f"schw {__version__} (python {sys.version.split()[0]})")
+    for t in tools.report():
+        if t.ok:
+            click.echo(f"  ok       {t.name:<16}{(t.version or '')[:20]:<22}{t.path}")
+        else:
+            missing += 1
+            click.echo(f"  MISSING  {t.name:<16}{t.problem}; install: {t.hint}")
+    load_all()
+    for mod, err in LOAD_ERRORS.items():
+        missing += 1
+        click.echo(f"  BROKEN   {mod}: {err}")
+    if missing:
+        click.echo(f"{missing} problem(s): see above")
+        sys.exit(1)
+    click.echo("everything schw needs is installed")
+
+
+def _add_plugin_commands():
+    from . import commands
+    for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda i: i.name):
+        mod = importlib.import_module(f"{commands.__name__}.{info.name}")
+        cmd = getattr(mod, "command", None)
+        if isinstance(cmd, click.Command):
+            cli.add_command(cmd)
+
+
+_add_plugin_commands()
+
+
+def main(argv=None) -> int:
+    try:
+        cli.main(args=argv, prog_name="schw", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("schw: aborted", err=True)
+        return 1
+    except click.ClickException as e:
+        e.show()
+        return e.exit_code
+    except SchwError as e:
+        click.echo(f"schw: error: {e}", err=True)
+        return e.exit_code
+    except KeyboardInterrupt:
+        click.echo("schw: interrupted", err=True)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
