@@ -2,23 +2,54 @@
 
 An SNG *bank* produces ``channels`` n-bit random codes per clock cycle, one per channel. A
 comparator turns code ``R_t`` and a binary operand ``x`` into stream bit ``R_t < x``
-(:data:`COMPARATOR_RULE`), so the stream's value is ``p = x / 2**n`` exactly when ``R_t``
-runs over all n-bit codes.
+(:data:`COMPARATOR_RULE`, the same rule in RTL and golden model), so the stream's value is
+``p = x / 2**n`` exactly when ``R_t`` runs over all n-bit codes. Operand ``2**n - 1`` gives
+at most ``p = 1 - 2**-n``; a stream of all ones needs a wider operand.
 
-Kinds
------
+Sources (``kind``)
+------------------
 ``lfsr``
-    Channel ``i`` is a maximal-length Galois LFSR of width n with polynomial
-    ``LFSR_TAPS[n][i % len(LFSR_TAPS[n])]``; one step multiplies the state by x modulo the
+    Source ``s`` is a maximal-length Galois LFSR of width n with polynomial
+    ``LFSR_TAPS[n][s % len(LFSR_TAPS[n])]``; one step multiplies the state by x modulo the
     polynomial, so the period is 2**n - 1 and the all-zero state never occurs (code 0 is
-    never produced). Initial state: ``((seed + i * 0x9E3779B9) mod (2**n - 1)) + 1``, so
-    every seed is valid and no seed gives the all-zero lock-up state.
+    never produced, so code/2**n is uniform over 1..2**n-1, not 0..2**n-1). Initial state:
+    ``((seed + s * 0x9E3779B9) mod (2**n - 1)) + 1``, so every seed is valid and no seed gives
+    the all-zero lock-up state. Widths 2..32.
 ``sobol``
-    Channel ``i`` is Sobol dimension ``i + 1`` (Joe & Kuo direction numbers, new-joe-kuo-6.21201,
+    Source ``s`` is Sobol dimension ``s + 1`` (Joe & Kuo direction numbers, new-joe-kuo-6.21201,
     the same numbers SciPy uses), Gray-code order, point ``t`` for cycle ``t`` of a run. The
     code is the top n bits of the 32-bit point. ``seed = 0`` is the unscrambled sequence
-    (``scipy.stats.qmc.Sobol(d, scramble=False)``); another seed XORs each channel with a
-    constant mask (a random digital shift), see :func:`sobol_mask`.
+    (``scipy.stats.qmc.Sobol(d, scramble=False)``); another seed XORs each source with a
+    constant mask (a random digital shift), see :func:`sobol_mask`. The hardware index counter
+    has ``max(1, ceil(log2 L))`` bits, so positions wrap modulo that power of two.
+    16 dimensions, widths 1..32.
+``halton``
+    Source ``s`` is the van der Corput sequence in base ``HALTON_BASES[s]`` (2, 3, 5, ...):
+    index ``i`` (start ``seed``, +1 per step, modulo ``b**K`` with K the fewest base-b digits
+    such that ``b**K >= 2**n``) is digit-reversed into ``R`` and the code is
+    ``floor(R * 2**n / b**K)``, i.e. the radical inverse floored to n bits, exactly
+    ``floor(2**n * scipy.stats.qmc.Halton(d, scramble=False))`` for the first b**K points.
+    Base 2 is the bit-reversed counter. Hardware: a base-b digit counter, a constant-weight sum
+    and a constant multiply-and-shift that equals the floor division (Granlund-Montgomery).
+    8 bases, widths 1..24.
+``ramp``
+    Deterministic SC: one up-counter of ``n * sources`` bits starting at ``seed``; source ``s``
+    is bits ``[s*n, (s+1)*n)`` of it, so source 0 is the ramp ``t mod 2**n`` and source 1 the
+    clock-divided ramp ``floor(t / 2**n) mod 2**n`` (with L = 2**(2n) an AND of the two
+    streams gives the exact product). Widths 1..32, at most 8 sources.
+
+Correlation (``mode``): which source and which position each channel reads
+--------------------------------------------------------------------------
+``independent`` (default)
+    channel c is source c (the behaviour every existing unit relies on).
+``shared``
+    every channel is source 0: one generator fanned out (SCC = +1 between comparator streams).
+``shifted``
+    channel c is source 0 ``c * offset`` steps ahead (a delayed copy; hardware: one
+    generator per channel with a pre-advanced start state).
+``permuted``
+    channel c is source 0's code with its bits rotated left by ``(c * offset) mod n``
+    (one generator, permuted wiring; ``offset = n // 2`` swaps the code halves).
 
 Every run restarts the bank (``restart``), so a run's result depends only on its operands.
 """
@@ -29,7 +60,7 @@ import dataclasses
 from functools import lru_cache
 
 import numpy as np
-from amaranth.hdl import Const, Elaboratable, Module, Signal, Cat
+from amaranth.hdl import Const, Module, Mux, Signal, Cat
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
@@ -95,7 +126,13 @@ SOBOL_JOE_KUO: list[tuple[int, tuple[int, ...]]] = [
 ]
 SOBOL_MAX_DIM = 1 + len(SOBOL_JOE_KUO)
 SOBOL_BITS = 32
-SNG_KINDS = ("lfsr", "sobol")
+HALTON_BASES = (2, 3, 5, 7, 11, 13, 17, 19)
+HALTON_MAX_WIDTH = 24  # R * 2**n stays below 2**53: exact in int64
+RAMP_MAX_SOURCES = 8
+SNG_KINDS = ("lfsr", "sobol", "halton", "ramp")
+SNG_MODES = ("independent", "shared", "shifted", "permuted")
+MAX_OFFSET = 2**16 - 1
+MAX_CHANNELS = 1 << 16
 
 
 @lru_cache(maxsize=None)
@@ -130,6 +167,11 @@ def sobol_mask(seed: int, channel: int, width: int) -> int:
     return (x >> (64 - width)) & ((1 << width) - 1)
 
 
+def sobol_index_bits(length: int) -> int:
+    """Bits of the Sobol index counter for run length ``length`` (positions wrap at 2**bits)."""
+    return max(1, (length - 1).bit_length())
+
+
 def lfsr_poly(width: int, index: int) -> int:
     """The polynomial of LFSR ``index`` at ``width`` bits, without its x^n term (the XOR mask)."""
     taps = LFSR_TAPS[width][index % len(LFSR_TAPS[width])]
@@ -140,10 +182,38 @@ def lfsr_init(width: int, seed: int, channel: int) -> int:
     return ((seed + channel * 0x9E3779B9) % ((1 << width) - 1)) + 1
 
 
+def lfsr_step(width: int, poly: int, state: int) -> int:
+    """One Galois step: state * x modulo x^n + poly."""
+    top = 1 << (width - 1)
+    return ((state << 1) & ((1 << width) - 1)) ^ (poly if state & top else 0)
+
+
+def _gf2_mulmod(a: int, b: int, width: int, poly: int) -> int:
+    out = 0
+    while b:
+        if b & 1:
+            out ^= a
+        b >>= 1
+        a = lfsr_step(width, poly, a)
+    return out
+
+
+def lfsr_advance(width: int, poly: int, state: int, steps: int) -> int:
+    """The LFSR state ``steps`` steps after ``state`` (state * x^steps, square and multiply)."""
+    steps %= (1 << width) - 1
+    result, base = state, 2  # base = x
+    while steps:
+        if steps & 1:
+            result = _gf2_mulmod(result, base, width, poly)
+        base = _gf2_mulmod(base, base, width, poly)
+        steps >>= 1
+    return result
+
+
 @lru_cache(maxsize=256)
 def _lfsr_sequence(width: int, poly: int, state: int, length: int) -> np.ndarray:
-    # One sequence per (width, polynomial, seed, length), cached: the per-step loop runs once
-    # per configuration, never per operand. Vectorizing an LFSR needs GF(2) matrix powers,
+    # One sequence per (width, polynomial, start state, length), cached: the per-step loop runs
+    # once per configuration, never per operand. Vectorizing an LFSR needs GF(2) matrix powers,
     # which cost more than this loop for L <= 65536.
     out = np.empty(length, dtype=np.uint32)
     top = 1 << (width - 1)
@@ -155,59 +225,195 @@ def _lfsr_sequence(width: int, poly: int, state: int, length: int) -> np.ndarray
     return out
 
 
+def _sobol_codes(dim: int, width: int, index: np.ndarray, mask: int) -> np.ndarray:
+    """Sobol dimension ``dim`` at the (Gray-code order) indices ``index``, top ``width`` bits."""
+    v = np.array(sobol_direction_numbers(dim), dtype=np.uint64) >> np.uint64(SOBOL_BITS - width)
+    index = np.asarray(index, dtype=np.uint64)
+    gray = index ^ (index >> np.uint64(1))
+    codes = np.zeros(index.shape, dtype=np.uint64)
+    top = int(index.max()) if index.size else 0
+    for k in range(max(1, top.bit_length())):
+        codes ^= np.where((gray >> np.uint64(k)) & np.uint64(1), v[k], np.uint64(0))
+    return (codes ^ np.uint64(mask)).astype(np.uint32)
+
+
 @lru_cache(maxsize=256)
 def _sobol_sequence(dim: int, width: int, length: int, mask: int) -> np.ndarray:
-    v = np.array(sobol_direction_numbers(dim), dtype=np.uint64) >> np.uint64(SOBOL_BITS - width)
-    t = np.arange(length, dtype=np.uint64)
-    gray = t ^ (t >> np.uint64(1))
-    codes = np.zeros(length, dtype=np.uint64)
-    for k in range(max(1, int(length - 1).bit_length())):
-        codes ^= np.where((gray >> np.uint64(k)) & np.uint64(1), v[k], np.uint64(0))
-    out = (codes ^ np.uint64(mask)).astype(np.uint32)
+    out = _sobol_codes(dim, width, np.arange(length, dtype=np.uint64), mask)
     out.setflags(write=False)
     return out
 
 
 @dataclasses.dataclass(frozen=True)
+class HaltonConsts:
+    """Hardware constants of a base-b van der Corput source at n bits: K digits, period D = b**K,
+    code = floor(R * 2**n / D) = (R * multiplier) >> shift for 0 <= R < D."""
+
+    base: int
+    digits: int
+    period: int
+    multiplier: int
+    shift: int
+
+
+@lru_cache(maxsize=None)
+def halton_consts(base: int, width: int) -> HaltonConsts:
+    digits, period = 1, base
+    while period < (1 << width):
+        digits, period = digits + 1, period * base
+    if base == 2:
+        return HaltonConsts(base, digits, period, 1, 0)
+    # floor(N / D) = floor(N * M / 2**s) for 0 <= N < 2**nbits when M = ceil(2**s / D) and
+    # s = nbits + ceil(log2 D) (Granlund & Montgomery 1994, Thm 4.2); here N = R * 2**n.
+    nbits = (period * (1 << width) - 1).bit_length()
+    s = nbits + (period - 1).bit_length()
+    mult = -(-(1 << s) // period)
+    return HaltonConsts(base, digits, period, mult, s - width)
+
+
+def _halton_codes(base: int, width: int, index: np.ndarray) -> np.ndarray:
+    c = halton_consts(base, width)
+    idx = np.asarray(index, dtype=np.int64) % c.period
+    r = np.zeros(idx.shape, dtype=np.int64)
+    for _ in range(c.digits):  # digit reversal: the least significant digit becomes the most
+        idx, d = np.divmod(idx, base)
+        r = r * base + d
+    return ((r << width) // c.period).astype(np.uint32)
+
+
+def _rotl(codes: np.ndarray, bits: int, width: int) -> np.ndarray:
+    bits %= width
+    if not bits:
+        return codes
+    x = codes.astype(np.uint64)
+    mask = np.uint64((1 << width) - 1)
+    return (((x << np.uint64(bits)) | (x >> np.uint64(width - bits))) & mask).astype(np.uint32)
+
+
+@dataclasses.dataclass(frozen=True)
 class SngSpec:
-    """Which random-code source a unit uses: kind, code width and seed."""
+    """Which random-code source a unit uses: kind, code width, seed, and correlation mode.
+
+    ``mode`` and ``offset`` choose how channels relate (see the module docstring); the
+    default ``independent`` keeps every existing unit's behaviour.
+    """
 
     kind: str
     width: int
     seed: int = 0
+    mode: str = "independent"
+    offset: int = 1
 
     def __post_init__(self):
         if self.kind not in SNG_KINDS:
             raise ParamError("sng", "one of " + ", ".join(SNG_KINDS), self.kind)
+        if isinstance(self.width, bool) or not isinstance(self.width, int):
+            raise ParamError("width", "an integer", self.width)
         if self.kind == "lfsr" and self.width not in LFSR_TAPS:
             raise ParamError("width", f"an integer in {min(LFSR_TAPS)}..{max(LFSR_TAPS)} for an LFSR", self.width)
-        if self.kind == "sobol" and not 1 <= self.width <= SOBOL_BITS:
-            raise ParamError("width", f"an integer in 1..{SOBOL_BITS} for Sobol", self.width)
+        if self.kind in ("sobol", "ramp") and not 1 <= self.width <= SOBOL_BITS:
+            raise ParamError("width", f"an integer in 1..{SOBOL_BITS} for {self.kind}", self.width)
+        if self.kind == "halton" and not 1 <= self.width <= HALTON_MAX_WIDTH:
+            raise ParamError("width", f"an integer in 1..{HALTON_MAX_WIDTH} for Halton", self.width)
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or not 0 <= self.seed < 2**32:
             raise ParamError("seed", "an integer in 0..4294967295", self.seed)
+        if self.mode not in SNG_MODES:
+            raise ParamError("mode", "one of " + ", ".join(SNG_MODES), self.mode)
+        if isinstance(self.offset, bool) or not isinstance(self.offset, int) or not 0 <= self.offset <= MAX_OFFSET:
+            raise ParamError("offset", f"an integer in 0..{MAX_OFFSET}", self.offset)
+
+    # -- structure ----------------------------------------------------------------------
+    def max_sources(self) -> int:
+        return {"lfsr": MAX_CHANNELS, "sobol": SOBOL_MAX_DIM, "halton": len(HALTON_BASES),
+                "ramp": RAMP_MAX_SOURCES}[self.kind]
 
     def max_channels(self) -> int:
-        return SOBOL_MAX_DIM if self.kind == "sobol" else 1 << 16
+        return self.max_sources() if self.mode == "independent" else MAX_CHANNELS
+
+    def _check_channels(self, channels: int) -> None:
+        if isinstance(channels, bool) or not isinstance(channels, int) or not 1 <= channels <= self.max_channels():
+            raise ParamError("channels", f"an integer in 1..{self.max_channels()} for {self.kind} "
+                                         f"({self.mode})", channels)
+
+    def plan(self, channels: int) -> list[tuple[int, int, int]]:
+        """Per channel: (source, steps ahead, rotate-left bits)."""
+        self._check_channels(channels)
+        if self.mode == "independent":
+            return [(c, 0, 0) for c in range(channels)]
+        if self.mode == "shared":
+            return [(0, 0, 0)] * channels
+        if self.mode == "shifted":
+            return [(0, c * self.offset, 0) for c in range(channels)]
+        return [(0, 0, (c * self.offset) % self.width) for c in range(channels)]
+
+    def ramp_bits(self, channels: int) -> int:
+        """Width of the ramp counter: n bits per source in use."""
+        return self.width * (channels if self.mode == "independent" else 1)
+
+    # -- golden -------------------------------------------------------------------------
+    def _source(self, source: int, ahead: int, positions: np.ndarray, length: int, channels: int) -> np.ndarray:
+        n = self.width
+        if self.kind == "lfsr":
+            poly, period = lfsr_poly(n, source), (1 << n) - 1
+            start = lfsr_advance(n, poly, lfsr_init(n, self.seed, source), ahead)
+            pos = positions % period
+            top = int(pos.max()) + 1 if pos.size else 1
+            return _lfsr_sequence(n, poly, start, top)[pos]
+        if self.kind == "sobol":
+            modulus = 1 << sobol_index_bits(length)
+            mask = sobol_mask(self.seed, source, n)
+            if ahead == 0 and positions.size and int(positions.max()) < length:
+                return _sobol_sequence(source + 1, n, length, mask)[positions]
+            return _sobol_codes(source + 1, n, (positions + ahead) % modulus, mask)
+        if self.kind == "halton":
+            return _halton_codes(HALTON_BASES[source], n, positions + self.seed + ahead)
+        bits = self.ramp_bits(channels)
+        count = positions.astype(np.uint64) + np.uint64(self.seed + ahead)
+        if bits < 64:
+            count &= np.uint64((1 << bits) - 1)
+        if source * n >= 64:
+            return np.zeros(positions.shape, dtype=np.uint32)
+        return ((count >> np.uint64(source * n)) & np.uint64((1 << n) - 1)).astype(np.uint32)
+
+    def codes_at(self, channels: int, length: int, positions) -> np.ndarray:
+        """Golden codes at run positions (steps since restart), shape (channels, len(positions)).
+        ``length`` is the run length the hardware was built for (Sobol index width)."""
+        positions = np.asarray(positions, dtype=np.int64)
+        if positions.size and positions.min() < 0:
+            raise ParamError("positions", "non-negative integers", int(positions.min()))
+        cache: dict[tuple[int, int], np.ndarray] = {}
+        rows = []
+        for source, ahead, rot in self.plan(channels):
+            if (source, ahead) not in cache:
+                cache[(source, ahead)] = self._source(source, ahead, positions, length, channels)
+            rows.append(_rotl(cache[(source, ahead)], rot, self.width))
+        return np.stack(rows).astype(np.uint32)
 
     def codes(self, channels: int, length: int) -> np.ndarray:
         """Golden random codes, shape (channels, length), code of channel c at run cycle t."""
-        if not 1 <= channels <= self.max_channels():
-            raise ParamError("channels", f"an integer in 1..{self.max_channels()} for {self.kind}", channels)
-        if self.kind == "lfsr":
-            rows = [_lfsr_sequence(self.width, lfsr_poly(self.width, c), lfsr_init(self.width, self.seed, c), length)
-                    for c in range(channels)]
-        else:
-            rows = [_sobol_sequence(c + 1, self.width, length, sobol_mask(self.seed, c, self.width))
-                    for c in range(channels)]
-        return np.stack(rows)
+        return self.codes_at(channels, length, np.arange(length))
 
     def describe(self, channels: int) -> list[dict]:
         """What each channel is, for manifests."""
-        if self.kind == "lfsr":
-            return [{"channel": c, "polynomial_taps": [self.width, *LFSR_TAPS[self.width][c % len(LFSR_TAPS[self.width])], 0],
-                     "initial_state": lfsr_init(self.width, self.seed, c)} for c in range(channels)]
-        return [{"channel": c, "sobol_dimension": c + 1, "xor_mask": sobol_mask(self.seed, c, self.width)}
-                for c in range(channels)]
+        out = []
+        for c, (source, ahead, rot) in enumerate(self.plan(channels)):
+            if self.kind == "lfsr":
+                poly = lfsr_poly(self.width, source)
+                d = {"channel": c, "polynomial_taps": [self.width, *LFSR_TAPS[self.width][source % len(LFSR_TAPS[self.width])], 0],
+                     "initial_state": lfsr_advance(self.width, poly, lfsr_init(self.width, self.seed, source), ahead)}
+            elif self.kind == "sobol":
+                d = {"channel": c, "sobol_dimension": source + 1, "xor_mask": sobol_mask(self.seed, source, self.width)}
+            elif self.kind == "halton":
+                hc = halton_consts(HALTON_BASES[source], self.width)
+                d = {"channel": c, "base": hc.base, "digits": hc.digits, "period": hc.period,
+                     "start_index": (self.seed + ahead) % hc.period}
+            else:
+                d = {"channel": c, "counter_bits": [source * self.width, (source + 1) * self.width - 1],
+                     "counter_width": self.ramp_bits(channels), "start_count": self.seed + ahead}
+            if self.mode != "independent":
+                d.update({"source": source, "steps_ahead": ahead, "rotate_left_bits": rot})
+            out.append(d)
+        return out
 
 
 class SngBank(wiring.Component):
@@ -215,12 +421,13 @@ class SngBank(wiring.Component):
 
     Ports: ``restart`` (In 1: next cycle shows the code of run cycle 0), ``step`` (In 1:
     next cycle shows the following code), ``codes`` (Out, ``channels`` x ``width`` bits:
-    the codes of the current run cycle). ``restart`` wins over ``step``.
-    ``length`` is the run length: a Sobol bank counts run cycles modulo ``length``.
+    the codes of the current run cycle). ``restart`` wins over ``step``. After reset the bank
+    shows run cycle 0. ``length`` is the run length: a Sobol bank counts run cycles modulo
+    ``2**ceil(log2 length)``.
     """
 
     def __init__(self, spec: SngSpec, channels: int, length: int):
-        spec.codes(channels, 1)  # validates channels
+        spec.plan(channels)  # validates channels
         self.spec, self.channels, self.length = spec, channels, length
         super().__init__({
             "restart": In(1),
@@ -228,38 +435,97 @@ class SngBank(wiring.Component):
             "codes": Out(spec.width).array(channels),
         })
 
+    def _counter(self, m, width: int, init: int, name: str) -> Signal:
+        """A ``width``-bit up-counter that restarts to ``init`` and wraps."""
+        count = Signal(width, init=init, name=name)
+        with m.If(self.restart):
+            m.d.sync += count.eq(init)
+        with m.Elif(self.step):
+            m.d.sync += count.eq(count + 1)
+        return count
+
+    def _lfsr(self, m, source: int, ahead: int):
+        n = self.spec.width
+        poly = lfsr_poly(n, source)
+        init = lfsr_advance(n, poly, lfsr_init(n, self.spec.seed, source), ahead)
+        state = Signal(n, init=init, name=f"lfsr{source}" + (f"_ahead{ahead}" if ahead else ""))
+        with m.If(self.restart):
+            m.d.sync += state.eq(init)
+        with m.Elif(self.step):
+            m.d.sync += state.eq(Cat(Const(0, 1), state[:-1]) ^ (Const(poly, n) & state[-1].replicate(n)))
+        return state
+
+    def _sobol(self, m, source: int, index, index_bits: int):
+        n = self.spec.width
+        gray = Signal(index_bits, name=f"{index.name}_gray")
+        m.d.comb += gray.eq(index ^ (index >> 1))
+        v = [d >> (SOBOL_BITS - n) for d in sobol_direction_numbers(source + 1)[:index_bits]]
+        mask = sobol_mask(self.spec.seed, source, n)
+        bits = []
+        for b in range(n):
+            bit = Const((mask >> b) & 1, 1)
+            for k in range(index_bits):
+                if (v[k] >> b) & 1:
+                    bit = bit ^ gray[k]
+            bits.append(bit)
+        return Cat(*bits)
+
+    def _halton(self, m, source: int, ahead: int):
+        n = self.spec.width
+        hc = halton_consts(HALTON_BASES[source], n)
+        start = (self.spec.seed + ahead) % hc.period
+        tag = f"halton{hc.base}" + (f"_ahead{ahead}" if ahead else "")
+        if hc.base == 2:  # a binary counter, bit-reversed
+            count = self._counter(m, hc.digits, start, tag)
+            return Cat(*[count[hc.digits - 1 - k] for k in range(hc.digits)])
+        digits = []
+        for k in range(hc.digits):
+            digits.append(Signal(range(hc.base), init=(start // hc.base ** k) % hc.base, name=f"{tag}_d{k}"))
+        carry = Const(1, 1)
+        for k, d in enumerate(digits):
+            with m.If(self.restart):
+                m.d.sync += d.eq((start // hc.base ** k) % hc.base)
+            with m.Elif(self.step & carry):
+                m.d.sync += d.eq(Mux(d == hc.base - 1, 0, d + 1))
+            carry = carry & (d == hc.base - 1)
+        rev = Signal(range(hc.period), name=f"{tag}_rev")
+        terms = [d * hc.base ** (hc.digits - 1 - k) for k, d in enumerate(digits)]
+        total = terms[0]
+        for t in terms[1:]:
+            total = total + t
+        m.d.comb += rev.eq(total)
+        code = Signal(n, name=f"{tag}_code")
+        m.d.comb += code.eq((rev * hc.multiplier) >> hc.shift)
+        return code
+
     def elaborate(self, platform):
         m = Module()
-        n, spec = self.spec.width, self.spec
-        if spec.kind == "lfsr":
-            for c in range(self.channels):
-                poly, init = lfsr_poly(n, c), lfsr_init(n, spec.seed, c)
-                state = Signal(n, init=init, name=f"lfsr{c}")
-                with m.If(self.restart):
-                    m.d.sync += state.eq(init)
-                with m.Elif(self.step):
-                    m.d.sync += state.eq(Cat(Const(0, 1), state[:-1]) ^ (Const(poly, n) & state[-1].replicate(n)))
-                m.d.comb += self.codes[c].eq(state)
-        else:
-            index_bits = max(1, (self.length - 1).bit_length())
-            index = Signal(index_bits)
-            with m.If(self.restart):
-                m.d.sync += index.eq(0)
-            with m.Elif(self.step):
-                m.d.sync += index.eq(index + 1)
-            gray = Signal(index_bits)
-            m.d.comb += gray.eq(index ^ (index >> 1))
-            for c in range(self.channels):
-                v = [d >> (SOBOL_BITS - n) for d in sobol_direction_numbers(c + 1)[:index_bits]]
-                mask = sobol_mask(spec.seed, c, n)
-                bits = []
-                for b in range(n):
-                    terms = [gray[k] for k in range(index_bits) if (v[k] >> b) & 1]
-                    bit = Const((mask >> b) & 1, 1)
-                    for term in terms:
-                        bit = bit ^ term
-                    bits.append(bit)
-                m.d.comb += self.codes[c].eq(Cat(*bits))
+        spec, n = self.spec, self.spec.width
+        plan = spec.plan(self.channels)
+        sources: dict[tuple[int, int], object] = {}
+        counters: dict[int, Signal] = {}
+        index_bits = sobol_index_bits(self.length)
+        for source, ahead, _ in plan:
+            if (source, ahead) in sources:
+                continue
+            if spec.kind == "lfsr":
+                sources[(source, ahead)] = self._lfsr(m, source, ahead)
+            elif spec.kind == "sobol":
+                if ahead not in counters:
+                    start = ahead % (1 << index_bits)
+                    counters[ahead] = self._counter(m, index_bits, start, "index" + (f"_ahead{ahead}" if ahead else ""))
+                sources[(source, ahead)] = self._sobol(m, source, counters[ahead], index_bits)
+            elif spec.kind == "halton":
+                sources[(source, ahead)] = self._halton(m, source, ahead)
+            else:
+                bits = spec.ramp_bits(self.channels)
+                if ahead not in counters:
+                    start = (spec.seed + ahead) % (1 << bits)
+                    counters[ahead] = self._counter(m, bits, start, "ramp" + (f"_ahead{ahead}" if ahead else ""))
+                sources[(source, ahead)] = counters[ahead][source * n:(source + 1) * n]
+        for c, (source, ahead, rot) in enumerate(plan):
+            code = sources[(source, ahead)]
+            m.d.comb += self.codes[c].eq(code.rotate_left(rot) if rot else code)
         return m
 
 
