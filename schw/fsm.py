@@ -1,0 +1,244 @@
+"""Brown & Card FSM nonlinear functions: the machine, its golden model and its theory.
+
+A :class:`Fsm` is a saturating up/down counter over states ``0..N-1`` (Brown & Card, IEEE
+Trans. Computers 50(9), 2001). Run cycle ``t`` of a stream:
+
+* the output bit is ``y_t = table[s_t]`` (a Moore machine: the output depends on the current
+  state only, so in hardware it comes straight from the state register);
+* the input bit ``x_t`` then moves the state: ``s_{t+1} = min(s_t + 1, N-1)`` if ``x_t`` else
+  ``max(s_t - 1, 0)``;
+* ``s_0`` is the initial state, ``N/2`` (floor) in :func:`tanh_fsm` and :func:`exp_fsm`.
+
+``tanh``: output 1 when ``s >= N/2``. For a Bernoulli input of bipolar value ``x`` (``P(1) =
+(1+x)/2``) the steady-state output, read as bipolar, is ``tanh((N/2) * artanh(x))``, close to
+``tanh(N x / 2)``; read as unipolar it is ``(1 + tanh(...)) / 2``, close to ``sigmoid(N x)``.
+
+``exp`` (Brown & Card's Sexp): output 1 when ``s < N - G``; the steady-state unipolar output is
+``(1 - r^(N-G)) / (1 - r^N)`` with ``r = (1+x)/(1-x)``, close to ``exp(-2 G x)`` for ``x >= 0``
+and to 1 for ``x < 0``.
+
+Golden model: :func:`run` loops over the L cycles and processes every stream of a batch as one
+NumPy vector per cycle. Theory: :func:`transition_matrix`, :func:`steady_state` (SciPy linear
+algebra), the closed forms, and :func:`bernoulli_moments`, the exact mean and variance of the
+ones count of an L-cycle run with Bernoulli input (moment recursion over the Markov chain).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import scipy.linalg
+
+from .errors import ParamError
+
+KINDS = ("tanh", "exp")
+
+
+@dataclasses.dataclass(frozen=True)
+class Fsm:
+    """One Brown & Card machine. ``kind``: tanh or exp; ``states``: N; ``gain``: G (exp only,
+    1 <= G < N); ``initial``: the state after reset/restart."""
+
+    kind: str
+    states: int
+    gain: int = 0
+    initial: int = 0
+
+    def __post_init__(self):
+        if self.kind not in KINDS:
+            raise ParamError("kind", "one of " + ", ".join(KINDS), self.kind)
+        if isinstance(self.states, bool) or not isinstance(self.states, int) or not 2 <= self.states <= 4096:
+            raise ParamError("states", "an integer in 2..4096", self.states)
+        if self.kind == "tanh" and self.states % 2:
+            raise ParamError("states", "an even integer for tanh", self.states)
+        if self.kind == "exp" and not 1 <= self.gain < self.states:
+            raise ParamError("gain", f"an integer in 1..{self.states - 1} (G < N)", self.gain)
+        if not 0 <= self.initial < self.states:
+            raise ParamError("initial", f"a state in 0..{self.states - 1}", self.initial)
+
+    @property
+    def threshold(self) -> int:
+        """tanh: output is 1 from this state up; exp: output is 1 below this state."""
+        return self.states // 2 if self.kind == "tanh" else self.states - self.gain
+
+    def table(self) -> np.ndarray:
+        """Output bit per state, shape (N,), uint8."""
+        s = np.arange(self.states)
+        return (s >= self.threshold if self.kind == "tanh" else s < self.threshold).astype(np.uint8)
+
+    def describe(self) -> dict:
+        out = (f"1 when state >= {self.threshold}" if self.kind == "tanh"
+               else f"1 when state < {self.threshold} (N - G)")
+        d = {"kind": self.kind, "states": self.states, "initial_state": self.initial,
+             "update": "input 1: state + 1 saturating at N-1; input 0: state - 1 saturating at 0",
+             "output": out + "; Moore: the output of run cycle t is the state before that cycle's update"}
+        if self.kind == "exp":
+            d["gain"] = self.gain
+        return d
+
+
+def tanh_fsm(states: int) -> Fsm:
+    return Fsm("tanh", states, initial=states // 2)
+
+
+def exp_fsm(states: int, gain: int) -> Fsm:
+    """Sexp; starts at N/2 like the tanh FSM (docs/fsm.md compares other initial states)."""
+    return Fsm("exp", states, gain, initial=states // 2)
+
+
+# -- golden model --------------------------------------------------------------------------
+
+def run(fsm: Fsm, bits: np.ndarray, stream: bool = False):
+    """Run ``fsm`` on every row of ``bits`` (bool, shape (n, L)), all from the initial state.
+
+    Returns the number of output ones per row (int64, shape (n,)), or with ``stream=True`` the
+    output bits themselves (bool, shape (n, L)). Cycle-exact (see the module docstring).
+    """
+    bits = np.asarray(bits, dtype=bool)
+    if bits.ndim != 2:
+        raise ValueError("bits must have shape (streams, L)")
+    n, length = bits.shape
+    cols = np.ascontiguousarray(bits.T)  # one contiguous row per cycle
+    table = fsm.table()
+    top = fsm.states - 1
+    s = np.full(n, fsm.initial, dtype=np.int32)
+    out = np.empty((length, n), dtype=bool) if stream else None
+    ones = np.zeros(n, dtype=np.int64)
+    for t in range(length):
+        y = table[s]
+        if stream:
+            out[t] = y
+        else:
+            ones += y
+        s += cols[t]
+        s += cols[t]
+        s -= 1
+        np.clip(s, 0, top, out=s)
+    return np.ascontiguousarray(out.T) if stream else ones
+
+
+def bernoulli_streams(p: np.ndarray, length: int, rng: np.random.Generator) -> np.ndarray:
+    """Independent Bernoulli streams, P(1) = p[i] for row i, shape (len(p), length)."""
+    p = np.asarray(p, dtype=float)
+    return rng.random((p.size, length)) < p[:, None]
+
+
+# -- theory --------------------------------------------------------------------------------
+
+def transition_matrix(states: int, x: float) -> np.ndarray:
+    """Row-stochastic N x N matrix of the chain for a Bernoulli input of bipolar value x."""
+    p = (1.0 + x) / 2.0
+    q = 1.0 - p
+    P = np.zeros((states, states))
+    i = np.arange(states)
+    P[i, np.minimum(i + 1, states - 1)] += p
+    P[i, np.maximum(i - 1, 0)] += q
+    return P
+
+
+def steady_state(states: int, x: float) -> np.ndarray:
+    """Stationary distribution pi (pi P = pi, sum 1) by a linear solve: the balance equations
+    with one of them replaced by the normalisation."""
+    P = transition_matrix(states, x)
+    A = P.T - np.eye(states)
+    A[-1, :] = 1.0
+    b = np.zeros(states)
+    b[-1] = 1.0
+    return scipy.linalg.solve(A, b)
+
+
+def steady_output(fsm: Fsm, x) -> np.ndarray:
+    """Steady-state probability of an output 1 for bipolar input value(s) x (Markov chain)."""
+    table = fsm.table().astype(float)
+    xs = np.atleast_1d(np.asarray(x, dtype=float))
+    return np.array([steady_state(fsm.states, v) @ table for v in xs]).reshape(np.shape(x))
+
+
+def tanh_closed(states: int, x) -> np.ndarray:
+    """Closed-form steady state of the tanh FSM, bipolar: tanh((N/2) artanh x)."""
+    x = np.asarray(x, dtype=float)
+    with np.errstate(divide="ignore"):
+        return np.tanh(states / 2 * np.arctanh(x))
+
+
+def exp_closed(states: int, gain: int, x) -> np.ndarray:
+    """Closed-form steady state of Sexp, unipolar: (1 - r^(N-G)) / (1 - r^N), r = (1+x)/(1-x).
+
+    Evaluated as (r^-N - r^-G) / (r^-N - 1) for r > 1 so that it does not overflow; the limit
+    (N-G)/N at x = 0."""
+    x = np.asarray(x, dtype=float)
+    out = np.empty(x.shape)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lr = np.log1p(x) - np.log1p(-x)  # ln r, +-inf at x = +-1
+        pos, neg = lr > 0, lr < 0
+        a = np.exp(-np.abs(lr))  # r^-1 (x > 0) or r (x < 0), in [0, 1)
+        out[pos] = ((a[pos] ** states - a[pos] ** gain) / (a[pos] ** states - 1.0))
+        out[neg] = (1.0 - a[neg] ** (states - gain)) / (1.0 - a[neg] ** states)
+    out[lr == 0] = (states - gain) / states
+    return out
+
+
+def tanh_target(states: int, x) -> np.ndarray:
+    """The function the tanh FSM approximates: tanh(N x / 2)."""
+    return np.tanh(states * np.asarray(x, dtype=float) / 2)
+
+
+def sigmoid_target(states: int, x) -> np.ndarray:
+    """sigmoid(N x) = (1 + tanh(N x / 2)) / 2, the unipolar reading of the tanh FSM."""
+    return (1.0 + tanh_target(states, x)) / 2
+
+
+def exp_target(gain: int, x) -> np.ndarray:
+    """exp(-2 G x) for x >= 0, 1 for x < 0 (Brown & Card's Sexp)."""
+    return np.minimum(1.0, np.exp(-2.0 * gain * np.asarray(x, dtype=float)))
+
+
+def bernoulli_moments(fsm: Fsm, x, length: int) -> tuple[np.ndarray, np.ndarray]:
+    """Exact mean and variance of the number of output ones in an L-cycle run from the initial
+    state, for a Bernoulli input of bipolar value x (one value per element of x).
+
+    Tracks, per state s, m0 = P(s_t = s), m1 = E[C_t; s_t = s], m2 = E[C_t^2; s_t = s] with C_t
+    the ones before cycle t; vectorized over x, O(L N) per value."""
+    xs = np.atleast_1d(np.asarray(x, dtype=float))
+    p = ((1.0 + xs) / 2.0)[:, None]
+    q = 1.0 - p
+    y = fsm.table().astype(float)[None, :]
+    n = fsm.states
+    m0 = np.zeros((xs.size, n))
+    m0[:, fsm.initial] = 1.0
+    m1 = np.zeros_like(m0)
+    m2 = np.zeros_like(m0)
+
+    def move(m):
+        out = np.zeros_like(m)
+        out[:, 1:] += p * m[:, :-1]
+        out[:, -1] += p[:, 0] * m[:, -1]
+        out[:, :-1] += q * m[:, 1:]
+        out[:, 0] += q[:, 0] * m[:, 0]
+        return out
+
+    for _ in range(length):
+        m2 = m2 + y * (2 * m1 + m0)  # (C + y)^2 = C^2 + 2 y C + y  (y is 0 or 1)
+        m1 = m1 + y * m0
+        m0, m1, m2 = move(m0), move(m1), move(m2)
+    mean = m1.sum(axis=1)
+    var = m2.sum(axis=1) - mean ** 2
+    return mean.reshape(np.shape(x)), np.maximum(var, 0.0).reshape(np.shape(x))
+
+
+def bernoulli_rmse(fsm: Fsm, x, length: int, target, bipolar: bool) -> float:
+    """Exact expected RMSE over the grid x (root of the mean over x of E[(estimate - target)^2])
+    for Bernoulli inputs; estimate = ones/L (unipolar) or 2 ones/L - 1 (bipolar)."""
+    mean, var = bernoulli_moments(fsm, x, length)
+    scale, offset = (2.0 / length, -1.0) if bipolar else (1.0 / length, 0.0)
+    est_mean = scale * mean + offset
+    mse = scale ** 2 * var + (est_mean - np.asarray(target)) ** 2
+    return float(np.sqrt(np.mean(mse)))
+
+
+def error_stats(estimate: np.ndarray, target: np.ndarray) -> dict:
+    """mae, rmse, max_error, bias, cases of estimate - target."""
+    err = np.asarray(estimate, dtype=float) - np.asarray(target, dtype=float)
+    return {"mae": float(np.mean(np.abs(err))), "rmse": float(np.sqrt(np.mean(err ** 2))),
+            "max_error": float(np.max(np.abs(err))), "bias": float(np.mean(err)), "cases": int(err.size)}
