@@ -66,6 +66,54 @@ def product_counts(p: ScMulParams, a, b) -> np.ndarray:
     return out
 
 
+def product_count_grid(p: ScMulParams, a_codes, b_codes) -> np.ndarray:
+    """Golden model over a grid: ones counts for every pair, shape (len(a_codes), len(b_codes)).
+
+    The same streams and gate as :func:`product_counts`, but broadcast row block x all columns
+    instead of gathering one stream per pair (no per-pair copies; temporaries bounded ~32 MB).
+    """
+    codes = p.spec.codes(2, p.length)
+    sa = pack(comparator_streams(codes[0], np.asarray(a_codes, dtype=np.int64)))
+    sb = pack(comparator_streams(codes[1], np.asarray(b_codes, dtype=np.int64)))
+    out = np.empty((sa.shape[0], sb.shape[0]), dtype=np.int64)
+    block = max(1, (1 << 22) // max(1, sb.shape[0] * sb.shape[1]))
+    count_dtype = np.uint16 if p.length < (1 << 16) else np.uint32
+    for lo in range(0, sa.shape[0], block):
+        x = sa[lo:lo + block, None, :]
+        bits = x & sb[None, :, :] if p.coding == "unipolar" else x ^ sb[None, :, :]
+        ones = np.bitwise_count(bits).sum(axis=-1, dtype=count_dtype)
+        out[lo:lo + block] = ones if p.coding == "unipolar" else p.length - ones.astype(np.int64)
+    return out
+
+
+ACCURACY_EXHAUSTIVE_WIDTH = 8
+ACCURACY_SAMPLE_CODES = 256
+
+
+def accuracy_grid(width: int, seed: int) -> np.ndarray:
+    """Operand codes the accuracy analysis uses for both a and b: all 2^N codes for N <= 8,
+    else codes 0, 2^N - 1 and 254 distinct codes drawn with ``numpy.random.default_rng(seed)``
+    (the analysis then covers all 256 x 256 pairs of them)."""
+    if width <= ACCURACY_EXHAUSTIVE_WIDTH:
+        return np.arange(1 << width, dtype=np.int64)
+    rng = np.random.default_rng(seed)
+    inner = rng.choice(np.arange(1, (1 << width) - 1), size=ACCURACY_SAMPLE_CODES - 2, replace=False)
+    return np.sort(np.concatenate([[0, (1 << width) - 1], inner])).astype(np.int64)
+
+
+def value_of(p: ScMulParams, codes: np.ndarray) -> np.ndarray:
+    """Real value a code encodes: code / 2^N (unipolar) or 2 * code / 2^N - 1 (bipolar)."""
+    x = np.asarray(codes, dtype=np.float64) / (1 << p.width)
+    return x if p.coding == "unipolar" else 2 * x - 1
+
+
+def error_stats(err: np.ndarray) -> dict:
+    """MAE, RMSE, max |error| and bias (mean signed error, estimate - exact)."""
+    err = np.asarray(err, dtype=np.float64).ravel()
+    return {"mae": float(np.abs(err).mean()), "rmse": float(np.sqrt(np.mean(err * err))),
+            "max_error": float(np.abs(err).max()), "bias": float(err.mean()), "cases": int(err.size)}
+
+
 class ScMul(wiring.Component):
     """The sc-mul datapath. Parameters: a validated :class:`ScMulParams`."""
 
@@ -155,3 +203,20 @@ class ScMulUnit(Unit):
 
     def golden(self, p, inputs):
         return {"result": product_counts(p, inputs["a"], inputs["b"])}
+
+    def accuracy(self, p, lengths, seed=1):
+        """Error of ``result`` as an estimate of the exact product over the operand grid
+        (:func:`accuracy_grid`: exhaustive for N <= 8, seeded sample above), per stream length
+        (each length L is run as these params with ``length = L``), from the golden model."""
+        grid = accuracy_grid(p.width, seed)
+        va = value_of(p, grid)
+        exact = np.multiply.outer(va, va)
+        rows = []
+        for length in lengths:
+            q = p.replace(length=int(length))
+            ones = product_count_grid(q, grid, grid)
+            estimate = ones / q.length if p.coding == "unipolar" else 2.0 * ones / q.length - 1.0
+            row = {"length": q.length, **error_stats(estimate - exact),
+                   "operand_codes": "all" if p.width <= ACCURACY_EXHAUSTIVE_WIDTH else f"{len(grid)} sampled, seed {seed}"}
+            rows.append(row)
+        return rows
