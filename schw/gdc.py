@@ -1,0 +1,242 @@
+"""Golden models of the gradient-descent counters: SC-GDC, SC-GDM and the fixed-point update.
+
+All three keep a weight as a saturating signed W-bit integer ``cnt`` whose LSB is the step
+size 2^-k (weight value ``cnt * 2**-k``). Every model is a *step function* on NumPy state
+arrays, vectorized across weights: callers loop over clock cycles and hand in whole arrays
+of operands (any broadcastable shape), so the same code serves the RTL regression (a few
+counters, many cycles) and training (thousands of weights, one update per sample).
+
+SC-GDC (Liu, Jiang, Liu & Han, IEEE TCAD 37(11), 2018)
+    The update term is ``delta = x * (dp - dn)`` (``dp``/``dn``: the positive and negative
+    parts of the error, so that ``delta = -g`` for the weight gradient ``g = x * (dn - dp)``).
+    Per cycle the random codes turn it into two bits, ``A`` (for ``x * dp``) and ``B``
+    (for ``x * dn``), and the counter steps by ``A - B`` in {-1, 0, +1}:
+
+    ``unipolar``  A = (Rxa < x) AND (Rda < dp),  B = (Rxb < x) AND (Rdb < dn); values p = code / 2^N
+    ``bipolar``   A = XNOR(Rxa < x, Rda < dp),  B = XNOR(Rxb < x, Rdb < dn); values 2p - 1,
+                  E[A - B] = x (dp - dn) / 2 in bipolar values
+    ``signed``    as unipolar, with ``x`` in sign-magnitude (``x_sign``): a negative ``x``
+                  swaps A and B (the XOR of signs of sign-magnitude SC multiplication)
+
+    ``shared``: ``Rxb = Rxa`` and ``Rdb = Rda`` (one random source, 2 code channels per
+    counter); otherwise 4 independent channels (Rxa, Rda, Rxb, Rdb). With one source and
+    unipolar/signed coding A and B nest, so A - B is never -1 and +1 in one run and
+    Var[A - B] = |PA - PB| (1 - |PA - PB|) instead of PA (1 - PA) + PB (1 - PB).
+
+SC-GDM (schw's own design; no reference design is public)
+    Momentum on a binary velocity register ``v`` (signed, V = N + m + 2 bits, saturating):
+    ``v <- v - (v >>> m) + g`` (beta = 1 - 2^-m by shift and subtract; ``>>>`` arithmetic),
+    then the weight steps by stochastic +-1 LSB rounding of ``eta * v`` with eta = 2^-e:
+    ``P = min(|v| >> e, 2^N)``, bit = ``R < P``, counter ``-= sign(v) * bit``.
+    ``g`` is a signed (N+1)-bit code, gradient value g / 2^N; E[step] = -(|v| >> e) / 2^N * sign(v).
+
+fxp-acc (the fixed-point update datapath)
+    ``cnt <- sat(cnt + round(x * d / 2^s))`` with ``s = 2N - extra_bits``, round half up
+    (add 2^(s-1), arithmetic shift), x and d signed (N+1)-bit codes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .sng import SOBOL_BITS, SngSpec, lfsr_init, lfsr_poly, sobol_direction_numbers, sobol_mask
+
+
+def limits(width: int) -> tuple[int, int]:
+    return -(1 << (width - 1)), (1 << (width - 1)) - 1
+
+
+def to_signed(values, width: int) -> np.ndarray:
+    """Two's-complement bit patterns (as the ports carry them) -> signed integers."""
+    v = np.asarray(values, dtype=np.int64) & ((1 << width) - 1)
+    return np.where(v >> (width - 1), v - (1 << width), v)
+
+
+def to_pattern(values, width: int) -> np.ndarray:
+    """Signed integers -> unsigned two's-complement bit patterns of ``width`` bits."""
+    return np.asarray(values, dtype=np.int64) & ((1 << width) - 1)
+
+
+class CodeStream:
+    """The codes of an SNG bank (``SngBank(spec, channels, 2**width)``) cycle by cycle,
+    vectorized across channels. ``codes`` is the current cycle's codes (channels,) int64;
+    :meth:`step` advances every channel (the bank's ``step``). Equals ``spec.codes`` (tested).
+    A Sobol bank counts its index modulo 2^width, so it repeats every 2^width steps."""
+
+    def __init__(self, spec: SngSpec, channels: int):
+        spec.codes(channels, 1)  # validates the channel count
+        self.spec, self.channels = spec, channels
+        n = spec.width
+        ch = range(channels)
+        if spec.kind == "lfsr":
+            self._poly = np.array([lfsr_poly(n, c) for c in ch], dtype=np.int64)
+            self._init = np.array([lfsr_init(n, spec.seed, c) for c in ch], dtype=np.int64)
+            self._mask, self._top = (1 << n) - 1, 1 << (n - 1)
+        else:
+            self._v = np.array([[d >> (SOBOL_BITS - n) for d in sobol_direction_numbers(c + 1)[:n]] for c in ch],
+                               dtype=np.int64)  # (channels, n)
+            self._xor = np.array([sobol_mask(spec.seed, c, n) for c in ch], dtype=np.int64)
+        self.reset()
+
+    def reset(self) -> None:
+        self.t = 0
+        if self.spec.kind == "lfsr":
+            self.codes = self._init.copy()
+        else:
+            self.codes = self._xor.copy()
+
+    def step(self) -> None:
+        n = self.spec.width
+        if self.spec.kind == "lfsr":
+            s = self.codes
+            self.codes = ((s << 1) & self._mask) ^ np.where(s & self._top, self._poly, 0)
+        else:
+            self.t = (self.t + 1) & ((1 << n) - 1)
+            gray = self.t ^ (self.t >> 1)
+            bits = np.array([(gray >> k) & 1 for k in range(n)], dtype=bool)
+            self.codes = self._xor ^ np.bitwise_xor.reduce(np.where(bits, self._v, 0), axis=1)
+
+    def run(self, cycles: int) -> np.ndarray:
+        """The next ``cycles`` codes, shape (channels, cycles); leaves the stream advanced."""
+        out = np.empty((self.channels, cycles), dtype=np.int64)
+        for t in range(cycles):
+            out[:, t] = self.codes
+            self.step()
+        return out
+
+
+# -- SC-GDC -------------------------------------------------------------------------------
+
+def gdc_channels_per_set(shared: bool) -> int:
+    return 2 if shared else 4
+
+
+def gdc_bits(coding: str, shared: bool, codes, x, dp, dn, x_sign=None):
+    """The two stream bits (A, B) of SC-GDC for one cycle.
+
+    ``codes``: (..., per_set) random codes of each counter's source set (last axis: Rxa, Rda
+    [, Rxb, Rdb]); ``x``, ``dp``, ``dn``: N-bit codes, broadcastable with ``codes[..., 0]``;
+    ``x_sign``: 0/1 (signed coding only). Returns bool arrays A, B (A - B is the step).
+    """
+    codes = np.asarray(codes)
+    rxa, rda = codes[..., 0], codes[..., 1]
+    rxb, rdb = (rxa, rda) if shared else (codes[..., 2], codes[..., 3])
+    xa, pa = rxa < x, rda < dp
+    xb, pb = rxb < x, rdb < dn
+    if coding == "bipolar":
+        a, b = ~(xa ^ pa), ~(xb ^ pb)
+    else:
+        a, b = xa & pa, xb & pb
+    if coding == "signed":
+        neg = np.asarray(x_sign, dtype=bool)
+        a, b = np.where(neg, b, a), np.where(neg, a, b)
+    return a, b
+
+
+def saturating_add(cnt, step, width: int) -> np.ndarray:
+    lo, hi = limits(width)
+    return np.clip(cnt + step, lo, hi)
+
+
+def gdc_run(p, inputs: dict[str, np.ndarray], weights: int, sets: int) -> dict[str, np.ndarray]:
+    """Cycle-exact SC-GDC array (``weights`` counters, counter i uses source set i % sets).
+
+    ``inputs``: per-cycle arrays ``load``, ``en`` (T,) and ``w_in``, ``x``, ``dp``, ``dn``
+    [, ``x_sign``] (T, weights), ``w_in`` as W-bit patterns. Returns ``w`` (T, weights): the
+    counter after each clock edge, as W-bit patterns.
+    """
+    per = gdc_channels_per_set(p.shared)
+    stream = CodeStream(p.spec, per * sets)
+    which = np.arange(weights) % sets
+    cnt = np.zeros(weights, dtype=np.int64)
+    load, en = np.asarray(inputs["load"]), np.asarray(inputs["en"])
+    w_in = to_signed(inputs["w_in"], p.width)
+    out = np.empty((len(load), weights), dtype=np.int64)
+    for t in range(len(load)):
+        if load[t]:
+            cnt = w_in[t].copy()
+        elif en[t]:
+            codes = stream.codes.reshape(sets, per)[which]
+            a, b = gdc_bits(p.coding, p.shared, codes, inputs["x"][t], inputs["dp"][t], inputs["dn"][t],
+                            inputs["x_sign"][t] if p.coding == "signed" else None)
+            cnt = saturating_add(cnt, a.astype(np.int64) - b, p.width)
+            stream.step()
+        out[t] = cnt
+    return {"w": to_pattern(out, p.width)}
+
+
+def gdc_update_value(coding: str, width: int, x, dp, dn, x_sign=None) -> np.ndarray:
+    """The update term delta = -g as a real number (weight LSBs per cycle) from the operand
+    codes, straight from the coding's definition: what E[A - B] must be for ideal, uniform
+    random codes."""
+    s = 1 << width
+    x, dp, dn = (np.asarray(v, dtype=float) / s for v in (x, dp, dn))
+    if coding == "bipolar":
+        return (2 * x - 1) * ((2 * dp - 1) - (2 * dn - 1)) / 2
+    if coding == "signed":
+        return np.where(np.asarray(x_sign, dtype=bool), -1.0, 1.0) * x * (dp - dn)
+    return x * (dp - dn)
+
+
+# -- SC-GDM -------------------------------------------------------------------------------
+
+def gdm_step(p, cnt, v, g, code):
+    """One enabled SC-GDM cycle for arrays of counters: returns (cnt, v). ``g``: signed
+    gradient codes; ``code``: each counter's random code (N bits)."""
+    vlo, vhi = limits(p.velocity_width)
+    vn = np.clip(v - (v >> p.momentum_exp) + g, vlo, vhi)
+    prob = np.minimum(np.abs(vn) >> p.eta_exp, 1 << p.operand_width)
+    bit = (code < prob).astype(np.int64)
+    step = np.where(vn > 0, -bit, bit)  # vn == 0 gives prob 0, bit 0
+    return saturating_add(cnt, step, p.width), vn
+
+
+def gdm_run(p, inputs: dict[str, np.ndarray], weights: int = 1) -> dict[str, np.ndarray]:
+    """Cycle-exact SC-GDM (counter i uses code channel i). ``inputs``: ``load``, ``en`` (T,),
+    ``w_in`` (W-bit patterns), ``g`` ((N+1)-bit patterns), (T,) or (T, weights).
+    Returns ``w`` and ``v`` after each edge as bit patterns, shaped like ``w_in``."""
+    stream = CodeStream(p.spec, weights)
+    cnt = np.zeros(weights, dtype=np.int64)
+    v = np.zeros(weights, dtype=np.int64)
+    load, en = np.asarray(inputs["load"]), np.asarray(inputs["en"])
+    shape = np.shape(inputs["w_in"])
+    w_in = to_signed(inputs["w_in"], p.width).reshape(len(load), weights)
+    g = to_signed(inputs["g"], p.operand_width + 1).reshape(len(load), weights)
+    w_out = np.empty((len(load), weights), dtype=np.int64)
+    v_out = np.empty((len(load), weights), dtype=np.int64)
+    for t in range(len(load)):
+        if load[t]:
+            cnt, v = w_in[t].copy(), np.zeros(weights, dtype=np.int64)
+        elif en[t]:
+            cnt, v = gdm_step(p, cnt, v, g[t], stream.codes)
+            stream.step()
+        w_out[t], v_out[t] = cnt, v
+    return {"w": to_pattern(w_out, p.width).reshape(shape), "v": to_pattern(v_out, p.velocity_width).reshape(shape)}
+
+
+# -- fixed point --------------------------------------------------------------------------
+
+def fxp_delta(operand_width: int, extra_bits: int, x, d) -> np.ndarray:
+    """round(x * d / 2^s), s = 2N - extra_bits, round half up (towards +inf on ties)."""
+    prod = np.asarray(x, dtype=np.int64) * np.asarray(d, dtype=np.int64)
+    s = 2 * operand_width - extra_bits
+    return (prod + (1 << (s - 1))) >> s if s > 0 else prod
+
+
+def fxp_run(p, inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Cycle-exact fxp-acc: ``load``, ``en``, ``w_in`` (W-bit patterns), ``x``, ``d``
+    ((N+1)-bit patterns), all (T,). Returns ``w`` after each edge (patterns)."""
+    n1 = p.operand_width + 1
+    load, en = np.asarray(inputs["load"]), np.asarray(inputs["en"])
+    w_in = to_signed(inputs["w_in"], p.width)
+    delta = fxp_delta(p.operand_width, p.extra_bits, to_signed(inputs["x"], n1), to_signed(inputs["d"], n1))
+    lo, hi = limits(p.width)
+    out = np.empty(len(load), dtype=np.int64)
+    cnt = 0
+    for t in range(len(load)):  # a scalar recurrence: one weight, so no vector axis to use
+        if load[t]:
+            cnt = int(w_in[t])
+        elif en[t]:
+            cnt = min(max(cnt + int(delta[t]), lo), hi)
+        out[t] = cnt
+    return {"w": to_pattern(out, p.width)}
