@@ -24,7 +24,8 @@ SC-GDC (Liu, Jiang, Liu & Han, IEEE TCAD 37(11), 2018)
     Var[A - B] = |PA - PB| (1 - |PA - PB|) instead of PA (1 - PA) + PB (1 - PB).
 
 SC-GDM (schw's own design; no reference design is public)
-    Momentum on a binary velocity register ``v`` (signed, V = N + m + 2 bits, saturating):
+    Momentum on a binary velocity register ``v`` (signed, V = N + m + 1 bits; it never
+    overflows: from |v| <= 2^(N+m) and |g| <= 2^N the update stays in [-2^(N+m), 2^(N+m) - 1]):
     ``v <- v - (v >>> m) + g`` (beta = 1 - 2^-m by shift and subtract; ``>>>`` arithmetic),
     then the weight steps by stochastic +-1 LSB rounding of ``eta * v`` with eta = 2^-e:
     ``P = min(|v| >> e, 2^N)``, bit = ``R < P``, counter ``-= sign(v) * bit``.
@@ -183,8 +184,7 @@ def gdc_update_value(coding: str, width: int, x, dp, dn, x_sign=None) -> np.ndar
 def gdm_step(p, cnt, v, g, code):
     """One enabled SC-GDM cycle for arrays of counters: returns (cnt, v). ``g``: signed
     gradient codes; ``code``: each counter's random code (N bits)."""
-    vlo, vhi = limits(p.velocity_width)
-    vn = np.clip(v - (v >> p.momentum_exp) + g, vlo, vhi)
+    vn = v - (v >> p.momentum_exp) + g
     prob = np.minimum(np.abs(vn) >> p.eta_exp, 1 << p.operand_width)
     bit = (code < prob).astype(np.int64)
     step = np.where(vn > 0, -bit, bit)  # vn == 0 gives prob 0, bit 0
