@@ -1,0 +1,61 @@
+"""Area through Yosys: a real number from the liberty, errors never become an area of zero."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from schw.errors import ToolError
+from schw.synth import NAND2_AREA, liberty_cells, default_liberty, synthesize, synthesize_verilog
+from schw.units import get
+
+UNIT = get("sc-mul")
+
+
+def test_liberty_has_the_nangate_areas():
+    cells = liberty_cells(default_liberty())
+    want = {"INV_X1": 0.532, "BUF_X1": 0.798, "NAND2_X1": 0.798, "NOR2_X1": 0.798, "AND2_X1": 1.064,
+            "OR2_X1": 1.064, "NAND3_X1": 1.064, "NOR3_X1": 1.064, "AOI21_X1": 1.064, "OAI21_X1": 1.064,
+            "AOI22_X1": 1.330, "OAI22_X1": 1.330, "XOR2_X1": 1.596, "XNOR2_X1": 1.596, "MUX2_X1": 1.862,
+            "HA_X1": 2.660, "FA_X1": 4.256, "DFF_X1": 4.522, "DFFR_X1": 5.320, "DFFS_X1": 5.320}
+    assert {c: v["area"] for c, v in cells.items()} == want
+    assert {c for c, v in cells.items() if v["ff"]} == {"DFF_X1", "DFFR_X1", "DFFS_X1"}
+
+
+def test_sc_mul_area(yosys):
+    r = synthesize(UNIT, UNIT.Params(width=8, length=256))
+    cells = liberty_cells(default_liberty())
+    assert r["area_um2"] > 0
+    assert r["area_um2"] == pytest.approx(sum(cells[c]["area"] * n for c, n in r["cells"].items()), abs=1e-3)
+    assert r["ge"] == pytest.approx(r["area_um2"] / NAND2_AREA, abs=0.1)
+    # registers: a, b (8 each), two 8-bit LFSRs, 8-bit cycle counter, 9-bit accumulator and result, busy, done
+    assert r["flip_flops"] == r["cells"]["DFF_X1"] == 8 + 8 + 16 + 8 + 9 + 9 + 1 + 1
+
+
+def test_cli_synth_json(yosys):
+    r = subprocess.run([sys.executable, "-m", "schw.cli", "synth", "sc-mul", "--width", "4", "--length", "16", "--json"],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    rep = json.loads(r.stdout)
+    assert rep["area_um2"] > 0 and rep["ge"] > 0 and rep["flip_flops"] > 0 and rep["unit"] == "sc-mul"
+
+
+def test_yosys_failure_is_an_error_not_zero_area(yosys, tmp_path):
+    bad = tmp_path / "bad.v"
+    bad.write_text("module broken(input a, output b); assign b = ; endmodule\n")
+    with pytest.raises(ToolError, match="yosys failed"):
+        synthesize_verilog([bad], "broken")
+
+
+def test_empty_design_is_an_error(yosys, tmp_path):
+    empty = tmp_path / "empty.v"
+    empty.write_text("module empty(input a, output b); assign b = a; endmodule\n")
+    with pytest.raises(ToolError, match="no cells"):
+        synthesize_verilog([empty], "empty")
+
+
+def test_missing_liberty_is_a_usage_error(yosys, tmp_path):
+    r = subprocess.run([sys.executable, "-m", "schw.cli", "synth", "sc-mul", "--liberty", str(tmp_path / "x.lib")],
+                       capture_output=True, text=True)
+    assert r.returncode == 2 and "--liberty" in r.stderr
