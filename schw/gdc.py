@@ -139,6 +139,38 @@ def saturating_add(cnt, step, width: int) -> np.ndarray:
     return np.clip(cnt + step, lo, hi)
 
 
+class GdcArray:
+    """State of an array of SC-GDC counters (any ``shape``) and their SNG bank: the golden
+    model that both the RTL regression (:func:`gdc_run`) and training step. Counter i (flat
+    index) uses source set i % ``sets``; a set is ``per`` consecutive code channels."""
+
+    def __init__(self, coding: str, shared: bool, width: int, spec: SngSpec, shape, sets: int):
+        self.coding, self.shared, self.width = coding, shared, width
+        self.shape = tuple(np.atleast_1d(shape)) if not isinstance(shape, tuple) else shape
+        size = int(np.prod(self.shape))
+        self.per, self.sets = gdc_channels_per_set(shared), sets
+        self.stream = CodeStream(spec, self.per * sets)
+        self._which = None if sets == size else np.arange(size) % sets
+        self.cnt = np.zeros(self.shape, dtype=np.int64)
+
+    def codes(self) -> np.ndarray:
+        c = self.stream.codes.reshape(self.sets, self.per)
+        if self._which is not None:
+            c = c[self._which]
+        return c.reshape(*self.shape, self.per)
+
+    def load(self, values) -> None:
+        self.cnt = np.broadcast_to(np.asarray(values, dtype=np.int64), self.shape).copy()
+
+    def update(self, x, dp, dn, x_sign=None) -> np.ndarray:
+        """One enabled cycle: counters += A - B (saturating), SNGs step. Returns A - B."""
+        a, b = gdc_bits(self.coding, self.shared, self.codes(), x, dp, dn, x_sign)
+        step = a.astype(np.int64) - b
+        self.cnt = saturating_add(self.cnt, step, self.width)
+        self.stream.step()
+        return step
+
+
 def gdc_run(p, inputs: dict[str, np.ndarray], weights: int, sets: int) -> dict[str, np.ndarray]:
     """Cycle-exact SC-GDC array (``weights`` counters, counter i uses source set i % sets).
 
@@ -146,23 +178,17 @@ def gdc_run(p, inputs: dict[str, np.ndarray], weights: int, sets: int) -> dict[s
     [, ``x_sign``] (T, weights), ``w_in`` as W-bit patterns. Returns ``w`` (T, weights): the
     counter after each clock edge, as W-bit patterns.
     """
-    per = gdc_channels_per_set(p.shared)
-    stream = CodeStream(p.spec, per * sets)
-    which = np.arange(weights) % sets
-    cnt = np.zeros(weights, dtype=np.int64)
+    arr = GdcArray(p.coding, p.shared, p.width, p.spec, (weights,), sets)
     load, en = np.asarray(inputs["load"]), np.asarray(inputs["en"])
     w_in = to_signed(inputs["w_in"], p.width)
     out = np.empty((len(load), weights), dtype=np.int64)
     for t in range(len(load)):
         if load[t]:
-            cnt = w_in[t].copy()
+            arr.load(w_in[t])
         elif en[t]:
-            codes = stream.codes.reshape(sets, per)[which]
-            a, b = gdc_bits(p.coding, p.shared, codes, inputs["x"][t], inputs["dp"][t], inputs["dn"][t],
-                            inputs["x_sign"][t] if p.coding == "signed" else None)
-            cnt = saturating_add(cnt, a.astype(np.int64) - b, p.width)
-            stream.step()
-        out[t] = cnt
+            arr.update(inputs["x"][t], inputs["dp"][t], inputs["dn"][t],
+                       inputs["x_sign"][t] if p.coding == "signed" else None)
+        out[t] = arr.cnt
     return {"w": to_pattern(out, p.width)}
 
 

@@ -101,6 +101,9 @@ def regression(unit: Unit, params, sim: str, *, rtl: list[Path] | None = None, t
     """Run ``unit``'s regression on ``sim``; against generated RTL unless ``rtl`` is given."""
     from schw.sim import runner
 
+    custom = getattr(unit, "regression", None)
+    if custom is not None:  # units with their own driver (e.g. pe-array) build their own Report
+        return custom(params, sim, rtl=rtl, top=top, seed=seed, count=count, keep=keep)
     count = unit.default_vectors if count is None else count
     if count < 0:
         raise ParamError("vectors", "a non-negative integer", count)

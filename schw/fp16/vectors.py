@@ -178,12 +178,13 @@ def _directed_rows(acc: str):
             add("overflow", "fma", 0x3C00, 0x3C00 | (s >> 16), 0x7F7FFFFF | s, c_is_wide=True)
             add("overflow", "add", 0x3C00 | (s >> 16), 0, 0x7F7FFFFF | s, c_is_wide=True)
     # exact subnormal results: no underflow flag, no inexact
-    add("exact_subnormal", "mul", 0x0400, 0x3800, 0)       # 2**-14 * 0.5
-    add("exact_subnormal", "mul", 0x03FE, 0x3800, 0)       # even subnormal halved
-    add("exact_subnormal", "add", 0x0401, 0, 0x8400)       # 2**-24
-    add("exact_subnormal", "fma", 0x0400, 0x3C00, 0x8001)  # 2**-14 - 2**-24
-    add("exact_subnormal", "fma", 0x0800, 0x3800, 0x8001)
-    if wide:
+    if not wide:  # (binary16 subnormals are normal binary32 numbers)
+        add("exact_subnormal", "mul", 0x0400, 0x3800, 0)       # 2**-14 * 0.5
+        add("exact_subnormal", "mul", 0x03FE, 0x3800, 0)       # even subnormal halved
+        add("exact_subnormal", "add", 0x0401, 0, 0x8400)       # 2**-24
+        add("exact_subnormal", "fma", 0x0400, 0x3C00, 0x8001)  # 2**-14 - 2**-24
+        add("exact_subnormal", "fma", 0x0800, 0x3800, 0x8001)
+    else:
         add("exact_subnormal", "add", 0x0000, 0, 0x00400000, c_is_wide=True)
         add("exact_subnormal", "add", 0x8000, 0, 0x80000001, c_is_wide=True)
         add("exact_subnormal", "fma", 0x0000, 0x3C00, 0x007FFFFF, c_is_wide=True)

@@ -168,10 +168,10 @@ class MuxAdd(wiring.Component):
 
     def elaborate(self, platform):
         m = Module()
-        with m.Switch(self.sel):
-            for i in range(self.inputs):
-                with m.Case(i):
-                    m.d.comb += self.y.eq(self.streams[i])
+        # an indexed part-select (a continuous assign), not a Switch: Amaranth emits a Switch as
+        # ``always @*`` that Icarus under cocotb may not evaluate at time 0 (y stays X until
+        # sel or streams change)
+        m.d.comb += self.y.eq(self.streams.bit_select(self.sel, 1))
         return m
 
 
@@ -221,3 +221,41 @@ def lane_vectors(width: int, lanes: int, seed: int, count: int) -> np.ndarray:
     rng = np.random.default_rng(seed)
     rand = rng.integers(0, 1 << width, size=(count, lanes))
     return np.concatenate([np.array(rows, dtype=np.int64), rand], axis=0)
+
+
+def below_table(codes: np.ndarray, width: int, where=None) -> np.ndarray:
+    """``F[v] = #{t : codes[t] < v}`` (restricted to cycles where ``where`` is true) for every
+    operand v in 0..2^width: the ones count of the comparator stream of v, for all v at once."""
+    codes = np.asarray(codes, dtype=np.int64)
+    if where is not None:
+        codes = codes[np.asarray(where, dtype=bool)]
+    hist = np.bincount(codes, minlength=1 << width)[: 1 << width]
+    return np.concatenate([[0], np.cumsum(hist)]).astype(np.int64)
+
+
+def lane_names(name: str, lanes: int) -> list[str]:
+    """Verilog names of an Amaranth array port: ``name__0`` .. ``name__{lanes-1}``."""
+    return [f"{name}__{i}" for i in range(lanes)]
+
+
+def lane_dict(name: str, rows: np.ndarray) -> dict[str, np.ndarray]:
+    return {n: rows[:, i] for i, n in enumerate(lane_names(name, rows.shape[1]))}
+
+
+def lane_stack(inputs: dict, name: str, lanes: int) -> np.ndarray:
+    return np.stack([np.asarray(inputs[n], dtype=np.int64) for n in lane_names(name, lanes)], axis=1)
+
+
+def error_row(length: int, estimate, exact) -> dict:
+    err = np.asarray(estimate, dtype=np.float64) - np.asarray(exact, dtype=np.float64)
+    return {"length": int(length), "mae": float(np.abs(err).mean()), "rmse": float(np.sqrt((err ** 2).mean())),
+            "max_error": float(np.abs(err).max()), "bias": float(err.mean()), "cases": int(err.size)}
+
+
+def operand_grid(width: int, lanes: int, seed: int, exhaustive_max: int = 1 << 16, rows: int = 4096) -> np.ndarray:
+    """Operand rows (n, lanes) for accuracy: every combination when there are at most
+    ``exhaustive_max``, else ``rows`` seeded uniform random rows."""
+    if (1 << width) ** lanes <= exhaustive_max:
+        g = np.arange(1 << width)
+        return np.stack([x.ravel() for x in np.meshgrid(*[g] * lanes, indexing="ij")], axis=1)
+    return np.random.default_rng(seed).integers(0, 1 << width, size=(rows, lanes))

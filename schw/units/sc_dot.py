@@ -30,7 +30,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from amaranth.hdl import Module, Signal
+from amaranth.hdl import Cat, Module, Signal
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
@@ -112,12 +112,16 @@ class ScDot(wiring.Component):
         m.d.comb += [ctl.start.eq(self.start), self.done.eq(ctl.done),
                      sng.restart.eq(ctl.load), sng.step.eq(ctl.busy),
                      apc.clear.eq(ctl.load), apc.enable.eq(ctl.busy)]
+        products = []
         for i in range(p.inputs):
             a_r = Signal(p.width, name=f"a_r{i}")
             b_r = Signal(p.width, name=f"b_r{i}")
             with m.If(ctl.load):
                 m.d.sync += [a_r.eq(self.a[i]), b_r.eq(self.b[i])]
-            m.d.comb += apc.bits[i].eq(~((sng.codes[0] < a_r) ^ (sng.codes[1] < b_r)))
+            products.append(~((sng.codes[0] < a_r) ^ (sng.codes[1] < b_r)))
+        # one whole-port assignment (per-bit assignments to a submodule port were once seen
+        # missing from the emitted Verilog while developing sc-mux-add; not minimised)
+        m.d.comb += apc.bits.eq(Cat(*products))
         with m.If(ctl.last):
             m.d.sync += self.result.eq(apc.total)
         return m

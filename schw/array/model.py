@@ -1,0 +1,370 @@
+"""Golden model, tiling driver and cycle model of the pe-array.
+
+Arithmetic (:func:`mac`) is what one PE does in one step; :func:`fold` is the exact order in
+which the array accumulates: ``acc = zero; for k in 0..K-1: acc = mac(A[:, k], B[k, :], acc)``
+(os: inside PE (i, j); ws: down column j, continued across K-tiles through ``psum``). FP16
+results are bit patterns from :func:`schw.fp16.golden.evaluate`, compared bit for bit.
+
+:func:`build_program` tiles GEMM problems of any shape onto the array: the streams of port
+values a testbench drives, the output rows it must see (in order) and the assembled result.
+:func:`cycle_model` predicts, cycle by cycle, when each input is accepted and when each output
+row appears (``in_ready``/``w_ready`` rules of the generated RTL); :func:`analytic_steps` is the
+closed-form total for gap-free streaming.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+MASK32 = (1 << 32) - 1
+
+
+# ---------------------------------------------------------------------------------------------
+# arithmetic
+def _sext8(x):
+    x = np.asarray(x, dtype=np.int64) & 0xFF
+    return np.where(x >= 128, x - 256, x)
+
+
+def mac(p, a, b, c):
+    """One PE step, elementwise: a, b of shape (..., kk) (kk = k codes for sc, else 1), c (...)."""
+    a = np.asarray(a, dtype=np.int64)
+    b = np.asarray(b, dtype=np.int64)
+    c = np.asarray(c, dtype=np.int64)
+    if p.pe == "int8":
+        return (c + _sext8(a[..., 0]) * _sext8(b[..., 0])) & MASK32
+    if p.pe == "fp16":
+        from ..fp16.golden import evaluate
+        shape = np.broadcast_shapes(a.shape[:-1], b.shape[:-1], c.shape)
+        aa, bb, cc = (np.broadcast_to(x, shape).ravel() for x in (a[..., 0], b[..., 0], c))
+        res, _ = evaluate(0, p.rm_code, aa, bb, cc, acc=p.acc)
+        return np.asarray(res, dtype=np.int64).reshape(shape)
+    from ..units.sc_dot import dot_counts
+    shape = np.broadcast_shapes(a.shape[:-1], b.shape[:-1], c.shape)
+    kk = a.shape[-1]
+    aa = np.broadcast_to(a, shape + (kk,)).reshape(-1, kk)
+    bb = np.broadcast_to(b, shape + (kk,)).reshape(-1, kk)
+    ones = dot_counts(p.sc_params(), aa, bb).reshape(shape)
+    return (np.broadcast_to(c, shape) + ones) & MASK32
+
+
+def fold(p, A, B, acc0=None):
+    """acc after k = 0..K-1 of ``mac`` in order; A (M, K, kk), B (K, N, kk) -> (M, N)."""
+    M, K, _ = A.shape
+    N = B.shape[1]
+    acc = np.full((M, N), p.zero, dtype=np.int64) if acc0 is None else np.array(acc0, dtype=np.int64)
+    for k in range(K):
+        acc = mac(p, A[:, None, k, :], B[None, k, :, :], acc)
+    return acc
+
+
+def pack(p, x, width: int) -> list[int]:
+    """Rows of x (n, lanes[, kk]) to port integers: lane i at bits [i*width, (i+1)*width)."""
+    x = np.asarray(x, dtype=np.int64)
+    out = []
+    for row in x:
+        v = 0
+        for i, e in enumerate(row):
+            if np.ndim(e):  # sc lane: k codes of N bits, code t at bits t*N
+                lane = 0
+                for t, code in enumerate(e):
+                    lane |= int(code) << (t * p.width)
+                e = lane
+            v |= int(e) << (i * width)
+        out.append(v)
+    return out
+
+
+def unpack(value: int, n: int, width: int) -> list[int]:
+    return [(value >> (i * width)) & ((1 << width) - 1) for i in range(n)]
+
+
+# ---------------------------------------------------------------------------------------------
+# problems and the tiling driver
+@dataclass
+class Problem:
+    """A (M, K) and B (K, N) element codes (int8: two's complement bytes, fp16: bit patterns,
+    sc: N-bit operand codes)."""
+    A: np.ndarray
+    B: np.ndarray
+
+    @property
+    def shape(self):
+        return self.A.shape[0], self.B.shape[1], self.A.shape[1]
+
+
+def reference(p, prob: Problem) -> np.ndarray:
+    """The plain product in the array's accumulation order, without any tiling or padding
+    (what the assembled array result must equal: pads are neutral)."""
+    A, B = _split_k(p, prob)
+    return fold(p, A, B)
+
+
+def _split_k(p, prob: Problem):
+    """(M, K) codes -> (M, KL, kk) lanes; sc pads K to a multiple of k with bipolar zeros."""
+    if p.pe != "sc":
+        return prob.A[:, :, None].astype(np.int64), prob.B[:, :, None].astype(np.int64)
+    kk = p.inputs
+    M, K = prob.A.shape
+    N = prob.B.shape[1]
+    KL = -(-K // kk)
+    A = np.full((M, KL * kk), p.pad_a, dtype=np.int64)
+    B = np.full((KL * kk, N), p.pad_b, dtype=np.int64)
+    A[:, :K], B[:K, :] = prob.A, prob.B
+    return A.reshape(M, KL, kk), B.reshape(KL, kk, N).transpose(0, 2, 1)
+
+
+@dataclass
+class Program:
+    streams: dict = field(default_factory=dict)      # stream name -> list of {port: int}
+    expected: list = field(default_factory=list)     # output rows in order: list of C lane values
+    tags: list = field(default_factory=list)         # (problem, tile, row) of each expected row
+    results: list = field(default_factory=list)      # assembled product per problem (M, N)
+    macs: int = 0                                     # useful multiply-accumulates (unpadded)
+    k_steps: list = field(default_factory=list)      # os: K steps per tile; ws: rows per tile
+
+
+def build_program(p, problems: list[Problem]) -> Program:
+    R, C, W, AW = p.R, p.C, p.lane_width, p.acc_width
+    prog = Program(streams={"in": []} if p.dataflow == "os" else {"in": [], "w": []})
+    for pi, prob in enumerate(problems):
+        M, N, K = prob.shape
+        prog.macs += M * N * K
+        A, B = _split_k(p, prob)
+        KL = A.shape[1]
+        mt, nt = -(-M // R), -(-N // C)
+        if p.dataflow == "os":
+            Ap = np.full((mt * R, KL, A.shape[2]), p.pad_a, dtype=np.int64)
+            Bp = np.full((KL, nt * C, B.shape[2]), p.pad_b, dtype=np.int64)
+            Ap[:M], Bp[:, :N] = A, B
+            out = fold(p, Ap, Bp)
+            for ti in range(mt):
+                for tj in range(nt):
+                    rows = slice(ti * R, (ti + 1) * R)
+                    cols = slice(tj * C, (tj + 1) * C)
+                    a_words = pack(p, Ap[rows].transpose(1, 0, 2), W)  # step k: A[:, k]
+                    b_words = pack(p, Bp[:, cols], W)                  # step k: B[k, :]
+                    for k in range(KL):
+                        prog.streams["in"].append({"a": a_words[k], "b": b_words[k], "in_last": int(k == KL - 1)})
+                    prog.k_steps.append(KL)
+                    for i in range(R):
+                        prog.expected.append([int(x) for x in out[ti * R + i, cols]])
+                        prog.tags.append((pi, f"tile({ti},{tj})", i))
+            prog.results.append(out[:M, :N])
+        else:
+            kt = -(-KL // R)
+            Ap = np.full((M, kt * R, A.shape[2]), p.pad_a, dtype=np.int64)
+            Bp = np.full((kt * R, nt * C, B.shape[2]), p.pad_b, dtype=np.int64)
+            Ap[:, :KL], Bp[:KL, :N] = A, B
+            acc_all = np.full((M, nt * C), p.zero, dtype=np.int64)
+            for tj in range(nt):
+                cols = slice(tj * C, (tj + 1) * C)
+                acc = acc_all[:, cols]
+                for tk in range(kt):
+                    ks = slice(tk * R, (tk + 1) * R)
+                    for w in pack(p, Bp[ks, cols], W):
+                        prog.streams["w"].append({"w": w})
+                    new = fold(p, Ap[:, ks], Bp[ks, cols], acc)
+                    a_words = pack(p, Ap[:, ks], W)
+                    # psum of K-tile tk > 0 is the previous tile's output, which is checked too
+                    p_words = pack(p, acc, AW)
+                    for mm in range(M):
+                        prog.streams["in"].append({"a": a_words[mm], "psum": p_words[mm], "in_last": int(mm == M - 1)})
+                        prog.expected.append([int(x) for x in new[mm]])
+                        prog.tags.append((pi, f"tile(n{tj},k{tk})", mm))
+                    prog.k_steps.append(M)
+                    acc = new
+                acc_all[:, cols] = acc
+            prog.results.append(acc_all[:, :N])
+    return prog
+
+
+# ---------------------------------------------------------------------------------------------
+# cycles
+def cycle_model(p, prog: Program, gaps: dict | None = None) -> dict:
+    """Cycle-accurate prediction of the handshake (cycle 0 = first cycle after reset).
+
+    ``gaps[stream][i]``: cycles the driver holds valid low before presenting item i.
+    Returns accept cycles per stream and the cycle of every expected output row."""
+    R, C, P = p.R, p.C, p.step_cycles
+    gaps = gaps or {}
+    names = list(prog.streams)
+    n = {s: len(prog.streams[s]) for s in names}
+    idx = dict.fromkeys(names, 0)
+    idle = {s: (gaps.get(s, [0])[0] if n[s] else 0) for s in names}
+    accepts = {s: [] for s in names}
+    outs = []
+    first_pending, since_last = True, R
+    gap = R + C - 2
+    w_count, since_first = 0, gap
+    t = 0
+    limit = 10_000_000
+    while any(idx[s] < n[s] for s in names):
+        step = t % P == 0
+        valid = {}
+        for s in names:
+            if idx[s] >= n[s]:
+                valid[s] = False
+            elif idle[s] > 0:
+                idle[s] -= 1
+                valid[s] = False
+            else:
+                valid[s] = True
+        if p.dataflow == "os":
+            item = prog.streams["in"][idx["in"]] if valid["in"] else None
+            last = bool(item and item["in_last"])
+            acc = valid["in"] and step and (not last or since_last >= R)
+            if step:
+                if acc:
+                    first_pending = last
+                if acc and last:
+                    since_last = 1
+                elif since_last < R:
+                    since_last += 1
+            if acc:
+                accepts["in"].append(t)
+                if last:
+                    outs += [t + (R + C + i) * P for i in range(R)]
+            accepted = {"in": acc}
+        else:
+            item = prog.streams["in"][idx["in"]] if valid["in"] else None
+            in_acc = valid["in"] and step and (not first_pending or w_count == R)
+            w_acc = valid["w"] and step and since_first >= gap and w_count < R
+            if step:
+                was_first = first_pending
+                if in_acc:
+                    first_pending = bool(item["in_last"])
+                if in_acc and was_first:
+                    w_count, since_first = 0, min(1, gap)
+                else:
+                    w_count += int(w_acc)
+                    since_first = min(since_first + 1, gap)
+            if in_acc:
+                accepts["in"].append(t)
+                outs.append(t + (R + C - 1) * P)
+            if w_acc:
+                accepts["w"].append(t)
+            accepted = {"in": in_acc, "w": w_acc}
+        for s in names:
+            if accepted.get(s):
+                idx[s] += 1
+                if idx[s] < n[s]:
+                    g = gaps.get(s)
+                    idle[s] = g[idx[s]] if g is not None else 0
+        t += 1
+        if t > limit:
+            raise RuntimeError("cycle model did not terminate")
+    return {"accepts": accepts, "outputs": outs, "end": (max(outs) + 1) if outs else t}
+
+
+def analytic_steps(p, prog: Program) -> int:
+    """Closed-form total steps (first input to last output row, inclusive) for gap-free streaming."""
+    R, C = p.R, p.C
+    if not prog.k_steps:
+        return 0
+    if p.dataflow == "os":
+        t = prog.k_steps[0] - 1
+        for k in prog.k_steps[1:]:
+            t += max(k, R)
+        return t + 2 * R + C
+    period_load = R + max(R + C - 2, 1)
+    f = R
+    for prev in prog.k_steps[:-1]:
+        f += max(prev, period_load)
+    return f + prog.k_steps[-1] - 1 + R + C
+
+
+def cycle_report(p, prog: Program, measured_end: int | None) -> dict:
+    """SCALE-Sim style compute report: total cycles measured vs analytic, utilization."""
+    steps = analytic_steps(p, prog)
+    P = p.step_cycles
+    kk = p.inputs if p.pe == "sc" else 1
+    pe_steps = p.R * p.C * steps
+    analytic_cycles = (steps - 1) * P + 1
+    return {
+        "rows": p.R, "cols": p.C, "pe": p.pe, "dataflow": p.dataflow,
+        "step_cycles": P,
+        "tiles": len(prog.k_steps),
+        "total_cycles_measured": measured_end,
+        "total_cycles_analytic": analytic_cycles,
+        "total_steps_analytic": steps,
+        "useful_macs": prog.macs,
+        "pe_steps": pe_steps,
+        "compute_util_pct": round(100.0 * prog.macs / (pe_steps * kk), 3) if pe_steps else 0.0,
+        "agree": measured_end == analytic_cycles,
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# random problems
+FP16_SPECIALS = np.array([0x0000, 0x8000, 0x0001, 0x8001, 0x03FF, 0x83FF, 0x0400, 0x7BFF, 0xFBFF,
+                          0x7C00, 0xFC00, 0x7E00, 0x7D00, 0xFE00, 0x3C00, 0xBC00, 0x3800], dtype=np.int64)
+
+
+def random_codes(p, rng, shape, special_rate: float = 0.0) -> np.ndarray:
+    if p.pe == "int8":
+        return rng.integers(0, 256, size=shape)
+    if p.pe == "sc":
+        return rng.integers(0, 1 << p.width, size=shape)
+    # fp16: moderate magnitudes (exponent 10..20) so sums stay finite, plus specials
+    sign = rng.integers(0, 2, size=shape) << 15
+    exp = rng.integers(10, 21, size=shape) << 10
+    frac = rng.integers(0, 1 << 10, size=shape)
+    x = sign | exp | frac
+    if special_rate:
+        pick = rng.random(shape) < special_rate
+        x = np.where(pick, rng.choice(FP16_SPECIALS, size=shape), x)
+        sub = rng.random(shape) < special_rate / 2  # random subnormals
+        x = np.where(sub, (rng.integers(0, 2, size=shape) << 15) | rng.integers(1, 1 << 10, size=shape), x)
+    return x.astype(np.int64)
+
+
+def problem_shapes(p, seed: int, count: int) -> list[tuple[int, int, int]]:
+    """Corner shapes (1x1x1, edge tiles, K = 1 and K = 4R) then ``count`` random (M, N, K) with
+    M, N not multiples of the array where possible and K in 1..4R."""
+    R, C = p.R, p.C
+    kk = p.inputs if p.pe == "sc" else 1
+    kmax = 4 * R * kk
+    shapes = [(1, 1, 1), (R + 1, C + 1, 1), (max(1, 2 * R - 1), max(1, C - 1), kmax), (R, C, R * kk)]
+    rng = np.random.default_rng(seed)
+    for _ in range(count):
+        M = int(rng.integers(1, 2 * R + 2))
+        N = int(rng.integers(1, 2 * C + 2))
+        K = int(rng.integers(1, kmax + 1))
+        shapes.append((M, N, K))
+    return shapes
+
+
+def make_problems(p, seed: int, count: int, special_rate: float | None = None) -> list[Problem]:
+    rng = np.random.default_rng(seed + 1)
+    if special_rate is None:
+        special_rate = 0.08 if p.pe == "fp16" else 0.0
+    out = []
+    for M, N, K in problem_shapes(p, seed, count):
+        out.append(Problem(random_codes(p, rng, (M, K), special_rate), random_codes(p, rng, (K, N), special_rate)))
+    return out
+
+
+def as_float(p, codes) -> np.ndarray:
+    """Numeric value of element codes / results (for the np.matmul sanity check)."""
+    codes = np.asarray(codes, dtype=np.int64)
+    if p.pe == "int8":
+        return _sext8(codes).astype(np.float64)
+    if p.pe == "sc":
+        return 2 * codes.astype(np.float64) / (1 << p.width) - 1
+    return codes.astype(np.uint16).view(np.float16).astype(np.float64)
+
+
+def result_float(p, acc, K: int) -> np.ndarray:
+    acc = np.asarray(acc, dtype=np.int64)
+    if p.pe == "int8":
+        return np.where(acc >= 1 << 31, acc - (1 << 32), acc).astype(np.float64)
+    if p.pe == "sc":
+        kp = math.ceil(K / p.inputs) * p.inputs
+        return (2 * acc.astype(np.float64) - kp * p.length) / p.length
+    if p.acc == "fp16":
+        return acc.astype(np.uint16).view(np.float16).astype(np.float64)
+    return acc.astype(np.uint32).view(np.float32).astype(np.float64)

@@ -1,0 +1,106 @@
+"""pe-array regression: random GEMM problems tiled onto the array, every output row checked
+exactly (values against the golden model, cycles against the cycle model), cycle report."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import ParamError
+from ..output import prepare_dir
+from ..verify import Mismatch, Report, rtl_from_params
+from . import model
+
+
+def gap_pattern(prog: model.Program, seed: int, rate: float) -> dict:
+    rng = np.random.default_rng(seed + 7)
+    out = {}
+    for s, items in prog.streams.items():
+        g = np.where(rng.random(len(items)) < rate, rng.integers(1, 4, size=len(items)), 0)
+        out[s] = [int(x) for x in g]
+    return out
+
+
+def check(p, prog, results, predicted) -> list[Mismatch]:
+    """Exact comparison of every output row: lane values, then the cycle it appeared in."""
+    C, AW = p.C, p.acc_width
+    got = results["outputs"]["out"]
+    cycles = results["outputs"]["cycle"]
+    bad = []
+    for n, exp in enumerate(prog.expected):
+        pi, tile, row = prog.tags[n]
+        where = {"problem": pi, "row": row, "tile": tile}
+        if n >= len(got):
+            bad.append(Mismatch(n, where, {"row": exp}, {"row": "missing"}))
+            continue
+        lanes = model.unpack(got[n], C, AW)
+        if lanes != exp:
+            diff = [j for j in range(C) if lanes[j] != exp[j]]
+            bad.append(Mismatch(n, {**where, "lanes": diff},
+                                {"out": [hex(exp[j]) for j in diff]}, {"out": [hex(lanes[j]) for j in diff]}))
+        elif cycles[n] != predicted["outputs"][n]:
+            bad.append(Mismatch(n, where, {"cycle": predicted["outputs"][n]}, {"cycle": cycles[n]}))
+    for n in range(len(prog.expected), len(got)):
+        bad.append(Mismatch(n, {"extra_row": n}, {"out": "none"}, {"out": hex(got[n]), "cycle": cycles[n]}))
+    return bad
+
+
+def _fmt(m: Mismatch) -> str:
+    f = lambda d: ", ".join(f"{k}={v}" for k, v in d.items())  # noqa: E731
+    return f"output row {m.index}: {f(m.inputs)}: expected {f(m.expected)}, got {f(m.got)}"
+
+
+class _M(Mismatch):
+    def __str__(self):
+        return _fmt(self)
+
+
+def regression(unit, p, sim: str, *, rtl=None, top=None, seed: int = 1, count: int | None = None,
+               keep: Path | None = None, gaps: float = 0.0, junk: bool = True, problems=None) -> Report:
+    from schw.sim import runner
+
+    count = unit.default_vectors if count is None else count
+    if count < 0:
+        raise ParamError("vectors", "a non-negative integer", count)
+    problems = problems if problems is not None else model.make_problems(p, seed, count)
+    prog = model.build_program(p, problems)
+    gp = gap_pattern(prog, seed, gaps) if gaps else None
+    predicted = model.cycle_model(p, prog, gp)
+    with tempfile.TemporaryDirectory(prefix="schw-rtl-") as tmp:
+        if rtl is None:
+            sources, top = rtl_from_params(unit, p, Path(tmp))
+        else:
+            for f in rtl:
+                if not Path(f).is_file():
+                    raise ParamError("rtl", "an existing Verilog file", str(f))
+            sources = [Path(f).resolve() for f in rtl]
+            top = top or unit.top(p)
+        lat = max(2 * p.R + p.C, p.R + p.C) * p.step_cycles
+        job = {
+            "streams": prog.streams, "gaps": gp, "expected_rows": len(prog.expected),
+            "tail": lat + 4, "timeout_cycles": predicted["end"] + 4 * lat + 1000,
+            "junk": junk, "seed": seed,
+        }
+        if keep is not None:
+            keep = prepare_dir(keep, "keep")
+        results = runner.run(sim, sources, top, unit.testbench, job, keep=keep)
+    mism = [_M(m.index, m.inputs, m.expected, m.got) for m in check(p, prog, results, predicted)]
+    # the assembled products must equal the untiled, unpadded reference fold
+    for pi, (prob, res) in enumerate(zip(problems, prog.results)):
+        ref = model.reference(p, prob)
+        if not np.array_equal(ref, res):
+            raise AssertionError(f"golden tiling disagrees with the reference fold on problem {pi}")
+    acc_ok = predicted["accepts"] == {s: results["accepts"].get(s, []) for s in predicted["accepts"]}
+    report = model.cycle_report(p, prog, results["end"] if not gp else None)
+    report["total_cycles_predicted"] = predicted["end"]
+    report["accept_cycles_match"] = acc_ok
+    report["problems"] = [list(pr.shape) for pr in problems]
+    if not acc_ok:
+        mism.append(_M(-1, {"handshake": "accept cycles"}, {"cycles": "as the cycle model"},
+                       {"cycles": "differ"}))
+    if not gp and not report["agree"]:
+        mism.append(_M(-1, {"cycles": "total"}, {"analytic": report["total_cycles_analytic"]},
+                       {"measured": results["end"]}))
+    return Report(unit.name, sim, top, int(results["vectors"]), seed, mism, None, [], {"cycles": report})

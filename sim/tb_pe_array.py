@@ -1,0 +1,112 @@
+"""cocotb testbench for the pe-array: drives valid/ready streams, records every output row.
+
+Job (JSON file named by ``SCHW_JOB``): ``streams`` {name: [{port: value, ...}, ...]} where the
+stream ``in`` uses ``in_valid``/``in_ready`` and ``w`` uses ``w_valid``/``w_ready``; ``gaps``
+{name: [idle cycles before item i]}; ``expected_rows``; ``tail`` (cycles to keep watching after
+the last expected row, to catch extra outputs); ``timeout_cycles``; ``junk`` (drive seeded random
+data on the data ports while valid is low).
+
+Results (``SCHW_RESULTS``): ``outputs`` {"out": [...], "cycle": [...]} (one entry per cycle with
+``out_valid`` high), ``accepts`` {name: [cycles]}, ``end`` (last output cycle + 1), ``vectors``.
+Cycle 0 is the first clock cycle after reset is released.
+"""
+
+import json
+import os
+import random
+
+import cocotb
+from cocotb.clock import Clock
+from cocotb.triggers import ClockCycles, FallingEdge, ReadOnly, RisingEdge
+
+PERIOD_NS = 10
+HANDSHAKE = {"in": ("in_valid", "in_ready"), "w": ("w_valid", "w_ready")}
+
+
+@cocotb.test()
+async def run_streams(dut):
+    with open(os.environ["SCHW_JOB"]) as f:
+        job = json.load(f)
+    streams = job["streams"]
+    gaps = job.get("gaps") or {}
+    expected = int(job["expected_rows"])
+    tail = int(job.get("tail", 8))
+    timeout = int(job.get("timeout_cycles") or 1 << 22)
+    junk = random.Random(job.get("seed", 0)) if job.get("junk") else None
+    assert expected > 0, "job expects zero output rows"
+
+    names = [s for s in streams if streams[s]]
+    ports = {s: sorted({k for item in streams[s] for k in item}) for s in names}
+    widths = {k: len(getattr(dut, k)) for s in names for k in ports[s]}
+    handles = {k: getattr(dut, k) for s in names for k in ports[s]}
+    valid = {s: getattr(dut, HANDSHAKE[s][0]) for s in streams}
+    ready = {s: getattr(dut, HANDSHAKE[s][1]) for s in streams}
+
+    Clock(dut.clk, PERIOD_NS, unit="ns").start()
+    dut.rst.value = 1
+    for s in streams:
+        valid[s].value = 0
+    for k, h in handles.items():
+        h.value = 0
+    await ClockCycles(dut.clk, 3)
+    await FallingEdge(dut.clk)
+    dut.rst.value = 0
+
+    idx = dict.fromkeys(names, 0)
+    idle = {s: (gaps.get(s) or [0])[0] for s in names}
+    accepts = {s: [] for s in names}
+    outs, out_cycles = [], []
+    shown = {}
+    cycle = 0
+    last_out = None
+    while True:
+        # drive this cycle's inputs (we are just after a falling edge)
+        presenting = {}
+        for s in names:
+            if idx[s] < len(streams[s]) and idle[s] <= 0:
+                item = streams[s][idx[s]]
+                presenting[s] = True
+                for k in ports[s]:
+                    v = int(item.get(k, 0))
+                    if shown.get(k) != v:
+                        handles[k].value = v
+                        shown[k] = v
+                if shown.get(s) != 1:
+                    valid[s].value = 1
+                    shown[s] = 1
+            else:
+                if idx[s] < len(streams[s]):
+                    idle[s] -= 1
+                presenting[s] = False
+                if shown.get(s) != 0:
+                    valid[s].value = 0
+                    shown[s] = 0
+                if junk is not None:
+                    for k in ports[s]:
+                        v = junk.getrandbits(widths[k])
+                        handles[k].value = v
+                        shown[k] = v
+        await ReadOnly()
+        for s in names:
+            if presenting[s] and int(ready[s].value):
+                accepts[s].append(cycle)
+                idx[s] += 1
+                if idx[s] < len(streams[s]):
+                    g = gaps.get(s)
+                    idle[s] = int(g[idx[s]]) if g else 0
+        if int(dut.out_valid.value):
+            outs.append(int(dut.out.value))
+            out_cycles.append(cycle)
+            last_out = cycle
+        done_in = all(idx[s] >= len(streams[s]) for s in names)
+        if done_in and len(outs) >= expected and cycle >= last_out + tail:
+            break
+        assert cycle < timeout, (f"timeout after {cycle} cycles: inputs accepted "
+                                 f"{ {s: idx[s] for s in names} }, {len(outs)} of {expected} rows out")
+        cycle += 1
+        await RisingEdge(dut.clk)
+        await FallingEdge(dut.clk)
+
+    with open(os.environ["SCHW_RESULTS"], "w") as f:
+        json.dump({"outputs": {"out": outs, "cycle": out_cycles}, "accepts": accepts,
+                   "end": (last_out + 1) if last_out is not None else 0, "vectors": len(outs)}, f)

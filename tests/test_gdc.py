@@ -1,0 +1,238 @@
+"""SC-GDC, SC-GDM and fxp-acc: golden-model properties (it is gradient descent) and the exact
+RTL-vs-golden regression on Verilator and Icarus.
+
+Statistical bounds used below, for T cycles of one counter with constant operands:
+- mean: |mean(A - B) - delta| <= 5 * sigma / sqrt(T) + 2 * 2^-N, sigma^2 the theoretical
+  variance (5 sigma: a false failure has probability < 1e-6 per counter) and 2 * 2^-N the
+  SNG's discretization (an LFSR never emits code 0: each stream probability is off by < 2^-N);
+- variance: the sample variance of a variable in [-1, 1] has standard deviation at most
+  2 sigma / sqrt(T), so |var - theory| <= 10 sigma / sqrt(T) + 4 * 2^-N.
+"""
+
+import numpy as np
+import pytest
+
+from schw import gdc
+from schw.errors import ParamError
+from schw.sng import SngSpec
+from schw.units import get
+from schw.verify import regression
+
+GDC = get("sc-gdc")
+ARRAY = get("sc-gdc-array")
+GDM = get("sc-gdm")
+FXP = get("fxp-acc")
+
+
+# -- code source ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("kind,width,seed,channels", [("lfsr", 4, 0, 3), ("lfsr", 8, 77, 9), ("lfsr", 13, 5, 4),
+                                                      ("sobol", 6, 0, 16), ("sobol", 9, 123, 5)])
+def test_code_stream_equals_sng_spec(kind, width, seed, channels):
+    spec = SngSpec(kind, width, seed)
+    period = (1 << width) - 1 if kind == "lfsr" else 1 << width
+    got = gdc.CodeStream(spec, channels).run(min(2 * period, 600))
+    ref = spec.codes(channels, min(period, 600))
+    assert (got[:, :ref.shape[1]] == ref).all()
+    if 2 * period <= 600:  # the sequence repeats with its period (Sobol: index modulo 2^n)
+        assert (got[:, period:2 * period] == got[:, :period]).all()
+
+
+# -- parameters -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("unit,kw,option", [
+    (GDC, dict(width=3), "--width"), (GDC, dict(width=33), "--width"), (GDC, dict(coding="tri"), "--coding"),
+    (GDC, dict(shared=1), "--shared"), (ARRAY, dict(weights=2, source_sets=3), "--source-sets"),
+    (ARRAY, dict(weights=8, source_sets=5, sng="sobol", shared=False), "--source-sets"),
+    (GDM, dict(momentum_exp=0), "--momentum-exp"), (FXP, dict(operand_width=4, extra_bits=9), "--extra-bits"),
+])
+def test_bad_params_name_the_option(unit, kw, option):
+    with pytest.raises(ParamError) as e:
+        unit.Params(**kw)
+    assert e.value.option == option
+
+
+# -- it is gradient descent -------------------------------------------------------------
+
+def _theory(coding, shared, n, x, dp, dn, xs):
+    """Mean and variance of A - B per cycle from the operand values (ideal uniform codes)."""
+    s = float(1 << n)
+    px, pp, pn = x / s, dp / s, dn / s
+    if coding == "bipolar":
+        pa = px * pp + (1 - px) * (1 - pp)  # XNOR of independent streams
+        pb = px * pn + (1 - px) * (1 - pn)
+    else:
+        pa, pb = px * pp, px * pn
+        if coding == "signed":
+            pa, pb = np.where(xs == 1, pb, pa), np.where(xs == 1, pa, pb)
+    mean = pa - pb
+    if not shared:
+        var = pa * (1 - pa) + pb * (1 - pb)
+    elif coding == "bipolar":
+        # one source: A != B exactly when the d-comparators differ, P = |pdp - pdn|
+        var = np.abs(pp - pn) - mean ** 2
+    else:
+        var = np.abs(mean) * (1 - np.abs(mean))
+    return mean, var
+
+
+def _steps(coding, shared, sng, n=12, m=48, seed=11):
+    sets = m if sng == "lfsr" else (8 if shared else 4)
+    p = ARRAY.Params(width=32, operand_width=n, coding=coding, shared=shared, weights=m, source_sets=sets,
+                     sng=sng, seed=seed)
+    rng = np.random.default_rng(seed)
+    x, dp, dn = rng.integers(0, 1 << n, size=(3, m))
+    xs = rng.integers(0, 2, size=m)
+    t = (1 << n) - 1
+    tile = lambda a: np.tile(a, (t, 1))  # noqa: E731
+    ins = {"load": np.zeros(t, int), "en": np.ones(t, int), "w_in": np.zeros((t, m), int),
+           "x": tile(x), "dp": tile(dp), "dn": tile(dn), "x_sign": tile(xs)}
+    w = gdc.to_signed(gdc.gdc_run(p, ins, m, sets)["w"], 32)
+    steps = np.diff(np.vstack([np.zeros(m, int), w]), axis=0)
+    return steps, (x, dp, dn, xs), t
+
+
+@pytest.mark.parametrize("sng", ["lfsr", "sobol"])
+@pytest.mark.parametrize("shared", [True, False])
+@pytest.mark.parametrize("coding", ["unipolar", "bipolar", "signed"])
+def test_mean_step_is_minus_step_size_times_gradient(coding, shared, sng):
+    n = 12
+    steps, (x, dp, dn, xs), t = _steps(coding, shared, sng, n)
+    assert set(np.unique(steps)) <= {-1, 0, 1}
+    delta = gdc.gdc_update_value(coding, n, x, dp, dn, xs)  # = -g, from the coding's definition
+    mean, var = _theory(coding, shared, n, x, dp, dn, xs)
+    assert np.allclose(mean, delta)  # the theory and the documented update term agree
+    bound = 5 * np.sqrt(var / t) + 2 * 2.0 ** -n
+    err = np.abs(steps.mean(axis=0) - delta)
+    assert (err <= bound).all(), f"worst counter: error {err.max():.4f}, bound {bound[err.argmax()]:.4f}"
+
+
+@pytest.mark.parametrize("sng", ["lfsr", "sobol"])
+@pytest.mark.parametrize("coding", ["unipolar", "bipolar", "signed"])
+def test_step_variance_matches_theory(coding, sng):
+    n = 12
+    for shared in (True, False):
+        steps, (x, dp, dn, xs), t = _steps(coding, shared, sng, n)
+        _, var = _theory(coding, shared, n, x, dp, dn, xs)
+        bound = 10 * np.sqrt(var / t) + 4 * 2.0 ** -n
+        err = np.abs(steps.var(axis=0) - var)
+        assert (err <= bound).all(), f"shared={shared}: error {err.max():.4f}, bound {bound[err.argmax()]:.4f}"
+
+
+def test_shared_source_lowers_variance():
+    """Same operands, unipolar: one shared source gives |PA-PB|(1-|PA-PB|) < PA(1-PA)+PB(1-PB)."""
+    a, _, _ = _steps("unipolar", True, "lfsr")
+    b, _, _ = _steps("unipolar", False, "lfsr")
+    assert (a.var(axis=0) < b.var(axis=0)).mean() > 0.95
+
+
+@pytest.mark.parametrize("unit", [GDC, GDM, FXP])
+def test_counters_saturate_and_never_wrap(unit):
+    """Golden model: pushed past its limits a counter stays there; the regression's own vectors
+    reach both limits and stay at them for several cycles."""
+    for width in (4, 9, 32):
+        p = unit.Params(width=width)
+        lo, hi = gdc.limits(width)
+        ins = unit.vectors(p, 3, 300)
+        w = gdc.to_signed(unit.golden(p, ins)["w"], width)
+        for limit in (lo, hi):
+            at = np.flatnonzero(w == limit)
+            assert at.size >= 3, f"{unit.name} W={width}: limit {limit} reached {at.size} times"
+        # never wraps: without a load, one cycle moves a counter by at most the largest step
+        load = np.asarray(ins["load"], dtype=bool)
+        jumps = np.abs(np.diff(w))[~load[1:]]
+        biggest = 1 if unit is not FXP else 1 << p.extra_bits
+        assert jumps.max() <= biggest
+
+
+def test_fixed_point_update_is_round_to_nearest():
+    p = FXP.Params(width=16, operand_width=6)
+    x = np.arange(-64, 64)
+    d = np.arange(-64, 64)[:, None]
+    exact = x * d / 2.0 ** 12
+    assert (gdc.fxp_delta(6, 0, x, d) == np.floor(exact + 0.5)).all()
+    assert (gdc.fxp_delta(6, 4, x, d) == np.floor(exact * 16 + 0.5)).all()
+    assert p.shift == 12
+
+
+def test_gdm_velocity_register_never_overflows():
+    """Extreme gradients for many cycles: v stays within its V bits (the design has no
+    velocity saturation)."""
+    for m in (1, 3, 7):
+        p = GDM.Params(operand_width=5, momentum_exp=m)
+        v = np.zeros(2, dtype=np.int64)
+        lo, hi = gdc.limits(p.velocity_width)
+        for g in [-(1 << 5)] * 300 + [(1 << 5) - 1] * 300:
+            _, v = gdm_step_both(p, v, g)
+            assert lo <= v.min() and v.max() <= hi
+
+
+def gdm_step_both(p, v, g):
+    return gdc.gdm_step(p, np.zeros_like(v), v, np.full_like(v, g), np.zeros_like(v))
+
+
+def test_gdm_follows_float_momentum_sgd_on_a_quadratic():
+    """Loss (a/2)(w - w*)^2 with w in LSBs; 512 independent SC-GDM weights in closed loop
+    against float momentum SGD (v <- beta v + g, w <- w - eta v, same beta and eta). Bound on
+    the mean trajectory: 5 standard errors of the mean plus 1.5 LSB for the floors (v >>> m,
+    |v| >> e, the rounding of g to N+1 bits)."""
+    n, m_exp, e, trials = 10, 3, 3, 512
+    p = GDM.Params(width=16, operand_width=n, momentum_exp=m_exp, eta_exp=e, seed=9)
+    a, target, steps = 1 / 64, 50.0, 500  # a * |w - w*| < 1: no clipping of g or of the step probability
+    stream = gdc.CodeStream(p.spec, trials)
+    w = np.zeros(trials, dtype=np.int64)
+    v = np.zeros(trials, dtype=np.int64)
+    wf, vf = 0.0, 0.0
+    beta, eta = 1 - 2.0 ** -m_exp, 2.0 ** -e / (1 << n)
+    worst, moved = 0.0, []
+    for _ in range(steps):
+        g = np.clip(np.round(a * (w - target) * (1 << n)), -(1 << n), (1 << n) - 1).astype(np.int64)
+        w, v = gdc.gdm_step(p, w, v, g, stream.codes)
+        stream.step()
+        vf = beta * vf + a * (wf - target) * (1 << n)
+        wf = wf - eta * vf
+        sem = w.std() / np.sqrt(trials)
+        worst = max(worst, abs(w.mean() - wf) - 5 * sem)
+        moved.append(w.mean())
+    assert worst <= 1.5, f"mean trajectory left float momentum SGD by {worst + 1.5:.2f} LSB beyond 5 SEM"
+    assert abs(moved[-1] - target) < 3  # and it did converge (float: overshoot then settle)
+
+
+# -- RTL regression ---------------------------------------------------------------------
+
+GDC_POINTS = [
+    dict(width=4, step_exp=3, coding="unipolar", shared=True, sng="lfsr"),
+    dict(width=32, step_exp=20, coding="signed", shared=False, sng="sobol", seed=5, operand_width=6),
+]
+GDC_SLOW = [
+    dict(width=16, step_exp=10, coding="bipolar", shared=False, sng="lfsr", seed=1234),
+    dict(width=7, coding="signed", shared=True, sng="lfsr", operand_width=3),
+    dict(width=9, coding="bipolar", shared=True, sng="sobol", operand_width=11),
+]
+ARRAY_POINTS = [
+    dict(weights=5, source_sets=2, width=6, coding="bipolar", shared=True, sng="sobol"),
+    dict(weights=3, source_sets=3, width=5, coding="signed", shared=False, seed=99),
+]
+ARRAY_SLOW = [
+    dict(weights=1, source_sets=1, width=4),
+    dict(weights=8, source_sets=1, width=12, coding="unipolar", shared=False, operand_width=5),
+    dict(weights=16, source_sets=4, width=8, coding="signed", shared=True),
+]
+GDM_POINTS = [dict(width=6, momentum_exp=2, eta_exp=2, operand_width=6)]
+GDM_SLOW = [dict(width=12, momentum_exp=4, eta_exp=1, sng="sobol", seed=3), dict(width=32, momentum_exp=8, eta_exp=8)]
+FXP_POINTS = [dict(width=8, operand_width=4)]
+FXP_SLOW = [dict(width=12, operand_width=6, extra_bits=5), dict(width=32, operand_width=16, extra_bits=32)]
+
+
+def _cases(unit, fast, slow):
+    return ([pytest.param(unit, kw, id=f"{unit.name}-{i}") for i, kw in enumerate(fast)] +
+            [pytest.param(unit, kw, id=f"{unit.name}-slow{i}", marks=pytest.mark.slow) for i, kw in enumerate(slow)])
+
+
+@pytest.mark.parametrize("unit,kw", _cases(GDC, GDC_POINTS, GDC_SLOW) + _cases(ARRAY, ARRAY_POINTS, ARRAY_SLOW)
+                         + _cases(GDM, GDM_POINTS, GDM_SLOW) + _cases(FXP, FXP_POINTS, FXP_SLOW))
+def test_rtl_matches_golden(sim, unit, kw):
+    p = unit.Params(**kw)
+    report = regression(unit, p, sim, count=200)
+    report.raise_if_failed()
+    assert report.vectors >= 200
