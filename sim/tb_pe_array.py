@@ -56,7 +56,7 @@ async def run_streams(dut):
     idle = {s: (gaps.get(s) or [0])[0] for s in names}
     accepts = {s: [] for s in names}
     outs, out_cycles = [], []
-    shown = {}
+    shown, shown_valid = {}, {}
     cycle = 0
     last_out = None
     while True:
@@ -71,16 +71,16 @@ async def run_streams(dut):
                     if shown.get(k) != v:
                         handles[k].value = v
                         shown[k] = v
-                if shown.get(s) != 1:
+                if shown_valid.get(s) != 1:
                     valid[s].value = 1
-                    shown[s] = 1
+                    shown_valid[s] = 1
             else:
                 if idx[s] < len(streams[s]):
                     idle[s] -= 1
                 presenting[s] = False
-                if shown.get(s) != 0:
+                if shown_valid.get(s) != 0:
                     valid[s].value = 0
-                    shown[s] = 0
+                    shown_valid[s] = 0
                 if junk is not None:
                     for k in ports[s]:
                         v = junk.getrandbits(widths[k])
