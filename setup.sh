@@ -33,8 +33,11 @@ python="${PYTHON:-python3}"
 if [ ! -x .venv/bin/python ]; then
     "$python" -m venv .venv
 fi
-.venv/bin/python -m pip install -q --upgrade pip >/dev/null
-.venv/bin/python -m pip install -q -e '.[test]'
+quiet_pip() {  # pip's own progress is noise here; keep its errors
+    .venv/bin/python -m pip install -q "$@" 2> >(grep -v -e '^WARNING: Location' -e 'is ignored: it is neither' >&2)
+}
+quiet_pip --upgrade pip >/dev/null
+quiet_pip -e '.[test]'
 export PATH="$PWD/.venv/bin:$PATH"
 export SCHW_CACHE="${SCHW_CACHE:-$PWD/.schw_cache}"   # simulator builds, cached per configuration
 schw doctor
