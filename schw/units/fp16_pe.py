@@ -325,6 +325,9 @@ class Fp16Pe(wiring.Component):
         flg = Mux(live["special"], live["spec_flags"], fin_flags)
         valid, live = pipe.cut(4, valid, dict(res=res, flg=flg))
         m.d.comb += [self.out_valid.eq(valid), self.result.eq(live["res"]), self.flags.eq(live["flg"])]
+        if p.stages == 0:  # keep clk/rst on the ports of the combinational variant (the contract)
+            tie = Signal(name="unused_sync")
+            m.d.sync += tie.eq(tie)
         return m
 
 
