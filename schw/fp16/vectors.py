@@ -145,7 +145,7 @@ def _directed_rows(acc: str):
             float(np.float16(np.array(y, dtype=np.uint16).view(np.float16)))
         if wide:
             add("exact_zero_sign", "fma", x, y, _f32(-p), c_is_wide=True)
-        elif np.float16(p) == p:  # representable product only
+        elif float(np.float16(p)) == p:  # representable product only
             add("exact_zero_sign", "fma", x, y, _f16(-p))
     for x in (0x3C00, 0x0001, 0x7BFF, 0x8400):
         add("exact_zero_sign", "add", x, 0, x ^ 0x8000)
