@@ -1,0 +1,138 @@
+"""sc-cordiv: CORDIV stochastic divider (Chen & Hayes, 2016), binary in, binary out.
+
+Both operands are compared against ONE random source (channel 0 of ``SngSpec(sng, N, seed)``),
+so the dividend stream ``a_t = code_t < a`` and divisor stream ``b_t = code_t < b`` are
+maximally correlated (SCC = +1). The CORDIV cell (:class:`~.sc_core.CorDiv`: a 2:1 MUX and one
+flip-flop) outputs ``z_t = a_t`` when ``b_t = 1`` and repeats its previous output bit
+otherwise (the flip-flop is cleared at ``start``, so ``z`` is 0 before the first ``b_t = 1``).
+For ``a <= b`` the output probability is ``a / b``; for ``a > b`` the output is 1 after the
+first ``b_t = 1``. ``result`` ((L).bit_length() bits) counts the ones of ``z`` over L cycles;
+``result / L`` estimates ``min(a / b, 1)``. ``done`` pulses L edges after the edge that
+sampled ``start``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from amaranth.hdl import Module, Signal
+from amaranth.lib import wiring
+from amaranth.lib.wiring import In, Out
+
+from ..params import Params, choice, int_range, param, power_of_two
+from ..sng import COMPARATOR_RULE, SngBank, SngSpec, comparator_streams
+from . import register
+from .base import Unit
+from .sc_add import HANDSHAKE
+from .sc_core import Apc, CorDiv, RunControl, blocks, error_row
+from .sc_mul import operand_vectors
+
+
+@dataclass(frozen=True)
+class ScCorDivParams(Params):
+    width: int = param(8, int_range(2, 16), "operand width N in bits (p = code / 2^N)")
+    length: int = param(256, power_of_two(4, 65536), "stream length L in cycles")
+    sng: str = param("lfsr", choice("lfsr", "sobol", "halton", "ramp"), "SNG kind (one source for both operands)")
+    seed: int = param(0, int_range(0, 2**32 - 1), "SNG seed")
+
+    @property
+    def spec(self) -> SngSpec:
+        return SngSpec(self.sng, self.width, self.seed)
+
+    @property
+    def result_width(self) -> int:
+        return self.length.bit_length()
+
+
+def cordiv_counts(p: ScCorDivParams, a, b) -> np.ndarray:
+    """Golden model: ones of the CORDIV output over L cycles for each pair (a[i], b[i]).
+    z_t = a at the last cycle s <= t with b_s = 1 (a running maximum of those indices), 0 if none."""
+    a = np.asarray(a, dtype=np.int64).ravel()
+    b = np.asarray(b, dtype=np.int64).ravel()
+    codes = p.spec.codes(1, p.length)[0]
+    t = np.arange(p.length)
+    out = np.empty(a.size, dtype=np.int64)
+    for s in blocks(a.size, 2 * p.length):
+        sa = comparator_streams(codes, a[s])
+        sb = comparator_streams(codes, b[s])
+        last = np.maximum.accumulate(np.where(sb, t, -1), axis=1)
+        z = np.take_along_axis(sa, np.maximum(last, 0), axis=1) & (last >= 0)
+        out[s] = z.sum(axis=1)
+    return out
+
+
+class ScCorDiv(wiring.Component):
+    """sc-cordiv datapath. Parameters: a validated :class:`ScCorDivParams`."""
+
+    def __init__(self, p: ScCorDivParams):
+        self.p = p
+        super().__init__({"start": In(1), "a": In(p.width), "b": In(p.width), "done": Out(1),
+                          "result": Out(p.result_width)})
+
+    def elaborate(self, platform):
+        p = self.p
+        m = Module()
+        m.submodules.ctl = ctl = RunControl(p.length)
+        m.submodules.sng = sng = SngBank(p.spec, 1, p.length)
+        m.submodules.div = div = CorDiv()
+        m.submodules.counter = cnt = Apc(1, p.result_width)
+        a_r = Signal(p.width)
+        b_r = Signal(p.width)
+        with m.If(ctl.load):
+            m.d.sync += [a_r.eq(self.a), b_r.eq(self.b)]
+        m.d.comb += [ctl.start.eq(self.start), self.done.eq(ctl.done),
+                     sng.restart.eq(ctl.load), sng.step.eq(ctl.busy),
+                     div.clear.eq(ctl.load), div.enable.eq(ctl.busy),
+                     div.a.eq(sng.codes[0] < a_r), div.b.eq(sng.codes[0] < b_r),
+                     cnt.clear.eq(ctl.load), cnt.enable.eq(ctl.busy), cnt.bits.eq(div.z)]
+        with m.If(ctl.last):
+            m.d.sync += self.result.eq(cnt.total)
+        return m
+
+
+@register
+class ScCorDivUnit(Unit):
+    name = "sc-cordiv"
+    Params = ScCorDivParams
+    summary = "SC CORDIV divider: correlated streams, MUX + flip-flop; value = min(a / b, 1)"
+    default_vectors = 300
+
+    def top(self, p):
+        return "sc_cordiv"
+
+    def component(self, p):
+        return ScCorDiv(p)
+
+    def latency_cycles(self, p):
+        return p.length
+
+    def manifest_extra(self, p):
+        return {
+            "handshake": HANDSHAKE,
+            "value": "result / L estimates min(a / b, 1)",
+            "cell": "z = b_t ? a_t : z_(t-1); z_(-1) = 0 (cleared at start)",
+            "comparator_rule": COMPARATOR_RULE,
+            "sng": {"kind": p.sng, "width": p.width, "seed": p.seed, "channels": p.spec.describe(1),
+                    "operand_channel": {"a": 0, "b": 0}, "correlation": "shared source (SCC = +1)"},
+        }
+
+    def vectors(self, p, seed, count):
+        return operand_vectors(p.width, seed, count)
+
+    def golden(self, p, inputs):
+        return {"result": cordiv_counts(p, inputs["a"], inputs["b"])}
+
+    def accuracy(self, p, lengths, seed=1):
+        """Error of result / L against a / b over every pair 0 <= a <= b, b > 0 (widths <= 8),
+        else 65,536 seeded random such pairs."""
+        if p.width <= 8:
+            g = np.arange(1 << p.width)
+            a, b = (x.ravel() for x in np.meshgrid(g, g, indexing="ij"))
+        else:
+            rng = np.random.default_rng(seed)
+            a, b = rng.integers(0, 1 << p.width, size=(2, 1 << 16))
+        keep = (b > 0) & (a <= b)
+        a, b = a[keep], b[keep]
+        exact = a / b
+        return [error_row(L, cordiv_counts(p.replace(length=L), a, b) / L, exact) for L in lengths]
