@@ -146,7 +146,7 @@ class GdcArray:
 
     def __init__(self, coding: str, shared: bool, width: int, spec: SngSpec, shape, sets: int):
         self.coding, self.shared, self.width = coding, shared, width
-        self.shape = tuple(np.atleast_1d(shape)) if not isinstance(shape, tuple) else shape
+        self.shape = tuple(shape)
         size = int(np.prod(self.shape))
         self.per, self.sets = gdc_channels_per_set(shared), sets
         self.stream = CodeStream(spec, self.per * sets)

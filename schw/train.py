@@ -1,0 +1,303 @@
+"""Training an MLP whose every weight update goes through a counter's bit-exact golden model.
+
+Forward and backward passes run in NumPy (float64); the network is
+``in -> hidden... -> 10`` with clipped-ReLU hidden units (min(max(z, 0), 1), so every
+activation is a unipolar SC operand) and softmax + cross-entropy at the output. Training is
+per-sample SGD: one counter cycle per weight per training image. The weight of every layer
+(a bias is the weight of a constant-1 input) is a W-bit counter with LSB 2^-k.
+
+For weight ``w_ij`` with input activation ``a_i`` and output error ``e_j = dL/dz_j`` the
+gradient is ``a_i e_j``; its operands are quantized to N bits: ``x = q(a_i)``,
+``dp = q(max(-e_j, 0))``, ``dn = q(max(e_j, 0))`` with ``q(u) = min(round(u 2^N), 2^N - 1)``
+after clipping to [0, 1]. Then, per optimizer:
+
+``sc-gdc``  :class:`schw.gdc.GdcArray`: counter += A - B, E = x (dp - dn) / 2^2N = -a e
+            (step size 2^-k); one independent random-source set per weight.
+``sc-gdm``  :func:`schw.gdc.gdm_step` with ``g = round(x (dn - dp) / 2^N)`` and eta = 2^-m,
+            so the steady-state step equals SC-GDC's.
+``fixed``   the same W-bit counters, :func:`schw.gdc.fxp_delta` (round to nearest of the same
+            quantized term, the fxp-acc datapath with extra_bits = 0, or finer with
+            ``fixed_extra_bits``).
+``float``   float64 weights, w -= 2^-k a e (no quantization).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import gzip
+import struct
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from . import gdc
+from .errors import ParamError
+from .sng import SngSpec
+
+OPTIMIZERS = ("sc-gdc", "sc-gdm", "fixed", "float")
+DATASETS = ("digits", "mnist")
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainConfig:
+    optimizer: str = "sc-gdc"
+    dataset: str = "digits"
+    data_dir: str | None = None
+    hidden: tuple[int, ...] = (64,)
+    epochs: int = 20
+    step_exp: int = 6
+    seed: int = 1
+    width: int = 16
+    operand_width: int = 8
+    coding: str = "signed"
+    shared: bool = True
+    sng: str = "lfsr"
+    momentum_exp: int = 3
+    fixed_extra_bits: int = 0
+    limit_train: int | None = None  # use only the first n training images (tests, quick looks)
+
+    def __post_init__(self):
+        if self.optimizer not in OPTIMIZERS:
+            raise ParamError("optimizer", "one of " + ", ".join(OPTIMIZERS), self.optimizer)
+        if self.dataset not in DATASETS:
+            raise ParamError("dataset", "one of " + ", ".join(DATASETS), self.dataset)
+        if self.dataset == "mnist" and not self.data_dir:
+            raise ParamError("data_dir", "a directory with the MNIST IDX files (required with --dataset mnist)", None)
+        if not self.hidden or any(isinstance(h, bool) or not isinstance(h, int) or not 1 <= h <= 4096
+                                  for h in self.hidden):
+            raise ParamError("hidden", "a comma-separated list of layer sizes in 1..4096", self.hidden)
+        checks = [("epochs", self.epochs, 1, 1000), ("step_exp", self.step_exp, 0, 24), ("seed", self.seed, 0, 2**32 - 1),
+                  ("width", self.width, 4, 32), ("operand_width", self.operand_width, 2, 16),
+                  ("momentum_exp", self.momentum_exp, 1, 12), ("fixed_extra_bits", self.fixed_extra_bits, 0, 16)]
+        for name, value, lo, hi in checks:
+            if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+                raise ParamError(name, f"an integer in {lo}..{hi}", value)
+        if self.coding not in ("unipolar", "signed"):
+            raise ParamError("coding", "one of unipolar, signed (activations are unipolar)", self.coding)
+        if self.sng not in ("lfsr",):
+            raise ParamError("sng", "lfsr (one independent source set per weight needs more than 16 Sobol dimensions)",
+                             self.sng)
+        if self.fixed_extra_bits > 2 * self.operand_width:
+            raise ParamError("fixed_extra_bits", f"an integer in 0..{2 * self.operand_width}", self.fixed_extra_bits)
+
+
+# -- data -----------------------------------------------------------------------------------
+
+def read_idx(path: Path) -> np.ndarray:
+    """Read an IDX file (optionally gzipped): unsigned-byte data, big-endian int32 dims."""
+    path = Path(path)
+    raw = gzip.open(path).read() if path.suffix == ".gz" else path.read_bytes()
+    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0:
+        raise ParamError("data_dir", "IDX files (magic 0x0000 then type and rank)", f"{path.name}: bad magic")
+    if raw[2] != 0x08:
+        raise ParamError("data_dir", "IDX files of unsigned bytes (type 0x08)", f"{path.name}: type {raw[2]:#04x}")
+    rank = raw[3]
+    dims = struct.unpack(f">{rank}i", raw[4:4 + 4 * rank])
+    data = np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * rank)
+    if data.size != int(np.prod(dims)):
+        raise ParamError("data_dir", "complete IDX files", f"{path.name}: {data.size} bytes for dims {dims}")
+    return data.reshape(dims)
+
+
+def _find(data_dir: Path, stem: str) -> Path:
+    for name in (stem, stem + ".gz", stem.replace("-idx", ".idx"), stem.replace("-idx", ".idx") + ".gz"):
+        if (data_dir / name).is_file():
+            return data_dir / name
+    raise ParamError("data_dir", f"a directory containing {stem}[.gz]", str(data_dir))
+
+
+def load_mnist(data_dir) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    d = Path(data_dir)
+    parts = [read_idx(_find(d, s)) for s in ("train-images-idx3-ubyte", "train-labels-idx1-ubyte",
+                                              "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")]
+    xtr, ytr, xte, yte = parts
+    if xtr.ndim != 3 or xte.ndim != 3 or len(xtr) != len(ytr) or len(xte) != len(yte):
+        raise ParamError("data_dir", "MNIST IDX files (images rank 3, labels rank 1, equal counts)", str(d))
+    f = lambda x: x.reshape(len(x), -1).astype(np.float64) / 255.0  # noqa: E731
+    return f(xtr), ytr.astype(np.int64), f(xte), yte.astype(np.int64)
+
+
+def load_digits_split(split_seed: int = 0, test_fraction: float = 0.2):
+    """scikit-learn's bundled 8x8 digits (1,797 images), pixels / 16, a fixed seeded split
+    (seed 0: 1,437 training and 360 test images)."""
+    from sklearn.datasets import load_digits
+    d = load_digits()
+    x = d.data.astype(np.float64) / 16.0
+    y = d.target.astype(np.int64)
+    order = np.random.default_rng(split_seed).permutation(len(x))
+    n_test = int(round(len(x) * test_fraction))
+    te, tr = order[:n_test], order[n_test:]
+    return x[tr], y[tr], x[te], y[te]
+
+
+def load_data(cfg: TrainConfig):
+    if cfg.dataset == "digits":
+        return load_digits_split()
+    return load_mnist(cfg.data_dir)
+
+
+# -- network ----------------------------------------------------------------------------------
+
+def quantize(u, n: int) -> np.ndarray:
+    """q(u) = min(round(clip(u, 0, 1) * 2^N), 2^N - 1): a unipolar N-bit operand code."""
+    return np.minimum(np.round(np.clip(u, 0.0, 1.0) * (1 << n)), (1 << n) - 1).astype(np.int64)
+
+
+class Layer:
+    """One weight matrix (inputs + bias row) x outputs, held by the chosen optimizer."""
+
+    def __init__(self, cfg: TrainConfig, fan_in: int, fan_out: int, index: int, rng: np.random.Generator):
+        self.cfg = cfg
+        self.shape = (fan_in + 1, fan_out)
+        lsb = 2.0 ** -cfg.step_exp
+        limit = np.sqrt(6.0 / (fan_in + fan_out))
+        init = rng.uniform(-limit, limit, size=self.shape)
+        init[-1] = 0.0  # biases
+        lo, hi = gdc.limits(cfg.width)
+        extra = cfg.fixed_extra_bits if cfg.optimizer == "fixed" else 0
+        self.lsb = lsb * 2.0 ** -extra
+        self.cnt = np.clip(np.round(init / self.lsb), lo, hi).astype(np.int64)
+        self.wf = self.cnt * self.lsb  # float optimizer: starts from the same quantized weights
+        spec = SngSpec(cfg.sng, cfg.operand_width, (cfg.seed * 7919 + index * 104729) % 2**32)
+        size = self.shape[0] * self.shape[1]
+        if cfg.optimizer == "sc-gdc":
+            self.arr = gdc.GdcArray(cfg.coding, cfg.shared, cfg.width, spec, self.shape, size)
+            self.arr.load(self.cnt)
+        elif cfg.optimizer == "sc-gdm":
+            self.gdm = _GdmSettings(cfg)
+            self.stream = gdc.CodeStream(spec, size)
+            self.v = np.zeros(self.shape, dtype=np.int64)
+
+    def weights(self) -> np.ndarray:
+        if self.cfg.optimizer == "float":
+            return self.wf
+        if self.cfg.optimizer == "sc-gdc":
+            return self.arr.cnt * self.lsb
+        return self.cnt * self.lsb
+
+    def update(self, a: np.ndarray, e: np.ndarray) -> None:
+        """One training step for this layer: input activations ``a`` (with the bias 1), output
+        errors ``e`` = dL/dz."""
+        cfg, n = self.cfg, self.cfg.operand_width
+        if cfg.optimizer == "float":
+            self.wf -= 2.0 ** -cfg.step_exp * np.outer(a, e)
+            return
+        x = quantize(a, n)[:, None]
+        dp = quantize(-e, n)[None, :]
+        dn = quantize(e, n)[None, :]
+        if cfg.optimizer == "sc-gdc":
+            self.arr.update(x, dp, dn, np.zeros_like(x))
+        elif cfg.optimizer == "fixed":
+            delta = gdc.fxp_delta(n, cfg.fixed_extra_bits, x, dp - dn)
+            self.cnt = gdc.saturating_add(self.cnt, delta, cfg.width)
+        else:  # sc-gdm: the binary gradient code, rounded half up like fxp-acc
+            g = (x * (dn - dp) + (1 << (n - 1))) >> n
+            self.cnt, self.v = gdc.gdm_step(self.gdm, self.cnt, self.v, g, self.stream.codes.reshape(self.shape))
+            self.stream.step()
+
+
+@dataclasses.dataclass(frozen=True)
+class _GdmSettings:
+    """The fields of :class:`schw.units.sc_gdm.ScGdmParams` that :func:`schw.gdc.gdm_step` reads."""
+
+    width: int
+    operand_width: int
+    momentum_exp: int
+    eta_exp: int
+
+    def __init__(self, cfg: TrainConfig):
+        for k, v in (("width", cfg.width), ("operand_width", cfg.operand_width),
+                     ("momentum_exp", cfg.momentum_exp), ("eta_exp", cfg.momentum_exp)):
+            object.__setattr__(self, k, v)
+
+
+def _forward(layers, x):
+    """Activations of every layer (each with the bias column) and the output probabilities."""
+    acts = []
+    h = x
+    for i, layer in enumerate(layers):
+        a = np.concatenate([h, np.ones(h.shape[:-1] + (1,))], axis=-1)
+        acts.append(a)
+        z = a @ layer.weights()
+        if i < len(layers) - 1:
+            h = np.clip(z, 0.0, 1.0)
+        else:
+            z = z - z.max(axis=-1, keepdims=True)
+            p = np.exp(z)
+            h = p / p.sum(axis=-1, keepdims=True)
+    return acts, h
+
+
+def accuracy(layers, x, y) -> float:
+    return float((_forward(layers, x)[1].argmax(axis=1) == y).mean())
+
+
+def train(cfg: TrainConfig, data=None, progress=True, out=sys.stderr) -> dict:
+    """Train one network; returns a result row (accuracies in %, per-epoch history)."""
+    xtr, ytr, xte, yte = data if data is not None else load_data(cfg)
+    if cfg.limit_train:
+        xtr, ytr = xtr[:cfg.limit_train], ytr[:cfg.limit_train]
+    rng = np.random.default_rng(cfg.seed)
+    sizes = [xtr.shape[1], *cfg.hidden, 10]
+    layers = [Layer(cfg, sizes[i], sizes[i + 1], i, rng) for i in range(len(sizes) - 1)]
+    history = []
+    t0 = time.time()
+    for epoch in range(cfg.epochs):
+        order = rng.permutation(len(xtr))
+        loss = 0.0
+        bar = _Bar(len(order), f"{cfg.optimizer:>6} epoch {epoch + 1}/{cfg.epochs}", out if progress else None)
+        for count, i in enumerate(order):
+            acts, prob = _forward(layers, xtr[i])
+            loss -= np.log(max(prob[ytr[i]], 1e-12))
+            e = prob.copy()
+            e[ytr[i]] -= 1.0
+            for li in range(len(layers) - 1, -1, -1):
+                layer = layers[li]
+                back = None
+                if li > 0:
+                    z_prev = acts[li][:-1]  # clipped-ReLU outputs of the layer below
+                    back = (layer.weights()[:-1] @ e) * ((z_prev > 0) & (z_prev < 1))
+                layer.update(acts[li], e)
+                e = back
+            bar.update(count + 1)
+        test_acc = accuracy(layers, xte, yte)
+        history.append({"epoch": epoch + 1, "train_loss": loss / len(order), "test_accuracy": 100 * test_acc})
+        bar.finish(f"loss {loss / len(order):.4f}  test {100 * test_acc:.2f}%")
+    return {
+        "optimizer": cfg.optimizer, "dataset": cfg.dataset, "hidden": list(cfg.hidden), "epochs": cfg.epochs,
+        "step_exp": cfg.step_exp, "width": cfg.width, "operand_width": cfg.operand_width, "seed": cfg.seed,
+        "train_images": len(xtr), "test_images": len(xte),
+        "train_accuracy": 100 * accuracy(layers, xtr, ytr), "test_accuracy": 100 * accuracy(layers, xte, yte),
+        "seconds": round(time.time() - t0, 1), "history": history,
+    }
+
+
+class _Bar:
+    """A one-line progress bar on a stream (stderr), redrawn at most ~20 times per epoch."""
+
+    def __init__(self, total: int, label: str, stream):
+        self.total, self.label, self.stream = total, label, stream
+        self.every = max(1, total // 20)
+
+    def update(self, done: int) -> None:
+        if self.stream is None or (done % self.every and done != self.total):
+            return
+        filled = int(30 * done / self.total)
+        self.stream.write(f"\r{self.label} [{'#' * filled}{'.' * (30 - filled)}] {done}/{self.total}")
+        self.stream.flush()
+
+    def finish(self, text: str) -> None:
+        if self.stream is not None:
+            self.stream.write(f"  {text}\n")
+            self.stream.flush()
+
+
+def table(rows: list[dict]) -> str:
+    head = f"{'optimizer':<10} {'dataset':<8} {'hidden':<10} {'epochs':>6} {'k':>3} {'W':>3} {'train %':>8} {'test %':>7}"
+    lines = [head, "-" * len(head)]
+    for r in rows:
+        lines.append(f"{r['optimizer']:<10} {r['dataset']:<8} {','.join(map(str, r['hidden'])):<10} {r['epochs']:>6} "
+                     f"{r['step_exp']:>3} {r['width']:>3} {r['train_accuracy']:>8.2f} {r['test_accuracy']:>7.2f}")
+    return "\n".join(lines)
