@@ -305,6 +305,9 @@ def _random(seed: int, count: int, acc: str, ops, modes) -> dict:
             off ^= rng.integers(0, 2, n) << 31
             wild = np.where(rng.random(n) < .4, rng.integers(0, 1 << 32, n), _edge32(rng, n))
             c = np.select([kind == 0, kind == 1], [wild, near], off)
+            # binary32 overflow needs c at the top binade: a binary16 product is at most 2**32
+            top = np.array([0x7F7FFFFF, 0xFF7FFFFF, 0x7F7FFFFE, 0xFF7FFFFE], dtype=np.int64)
+            c = np.where(rng.random(n) < .03, top[rng.integers(0, 4, n)], c)
     return {"op": op, "rm": rm, "a": a, "b": b, "c": c.astype(np.int64)}
 
 
