@@ -25,6 +25,7 @@ ones count of an L-cycle run with Bernoulli input (moment recursion over the Mar
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 
 import numpy as np
@@ -148,11 +149,23 @@ def steady_state(states: int, x: float) -> np.ndarray:
     return scipy.linalg.solve(A, b)
 
 
+def _one_blas_thread():
+    """Single-threaded BLAS for many small solves: threads only add contention (20x slower
+    seen on a loaded 2-core machine). threadpoolctl is optional."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return contextlib.nullcontext()
+    return threadpool_limits(1)
+
+
 def steady_output(fsm: Fsm, x) -> np.ndarray:
     """Steady-state probability of an output 1 for bipolar input value(s) x (Markov chain)."""
     table = fsm.table().astype(float)
     xs = np.atleast_1d(np.asarray(x, dtype=float))
-    return np.array([steady_state(fsm.states, v) @ table for v in xs]).reshape(np.shape(x))
+    with _one_blas_thread():
+        ys = [steady_state(fsm.states, v) @ table for v in xs]
+    return np.array(ys).reshape(np.shape(x))
 
 
 def tanh_closed(states: int, x) -> np.ndarray:
