@@ -1,0 +1,339 @@
+"""SC arithmetic and converter units: sc-mux-add, sc-or-add, sc-apc, sc-updown, sc-cordiv.
+
+Tiers: golden models against straightforward from-the-definition references (per-cycle loops
+are fine here, they are not the hot path), the stream-level cores in Amaranth simulation, the
+generated RTL against the golden models on Verilator and Icarus (3 configurations per unit),
+and statistical acceptance bands (the MUX adder is (a + b) / 2 in expectation)."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from amaranth.sim import Simulator
+
+from schw.errors import ParamError
+from schw.output import generate, write_outputs
+from schw.sng import SngSpec
+from schw.units import get
+from schw.units.sc_add import ScMuxAddParams, ScOrAddParams, mux_add_counts, or_add_counts
+from schw.units.sc_apc import ScApcParams, apc_counts
+from schw.units.sc_core import Apc, CorDiv, UpDownCounter
+from schw.units.sc_cordiv import ScCorDivParams, cordiv_counts
+from schw.units.sc_updown import ScUpDownParams, updown_values
+from schw.verify import regression
+
+RNG = np.random.default_rng(12345)
+
+
+# -- references from the definitions --------------------------------------------------------
+
+def ref_mux(p, x):
+    data = SngSpec(p.sng, p.width, p.seed).codes(1, p.length)[0].astype(np.int64)
+    sel_code = SngSpec(p.select, p.width, p.seed).codes(2, p.length)[1].astype(np.int64)
+    m = int(np.log2(p.inputs))
+    sel = sel_code % p.inputs if p.select == "ramp" else sel_code // (1 << (p.width - m))
+    chosen = np.asarray(x)[:, sel]  # (n, L): the operand the MUX passes in cycle t
+    return (data[None, :] < chosen).sum(axis=1)
+
+
+def ref_or(p, x):
+    codes = SngSpec(p.sng, p.width, p.seed).codes(p.inputs, p.length).astype(np.int64)
+    bits = codes[None, :, :] < np.asarray(x)[:, :, None]
+    return bits.any(axis=1).sum(axis=1)
+
+
+def ref_apc(p, x):
+    codes = SngSpec(p.sng, p.width, p.seed, p.mode).codes(p.inputs, p.length).astype(np.int64)
+    return (codes[None, :, :] < np.asarray(x)[:, :, None]).sum(axis=(1, 2))
+
+
+def ref_updown(p, x):
+    codes = SngSpec(p.sng, p.width, p.seed).codes(1, p.length)[0].astype(np.int64)
+    c = p.counter_width or p.length.bit_length() + 1
+    v = np.zeros(len(x), dtype=np.int64)
+    for t in range(p.length):
+        v = np.clip(v + np.where(codes[t] < np.asarray(x), 1, -1), -(1 << (c - 1)), (1 << (c - 1)) - 1)
+    return v
+
+
+def ref_cordiv(p, a, b):
+    codes = SngSpec(p.sng, p.width, p.seed).codes(1, p.length)[0].astype(np.int64)
+    a, b = np.asarray(a), np.asarray(b)
+    z = np.zeros(len(a), dtype=bool)
+    ones = np.zeros(len(a), dtype=np.int64)
+    for t in range(p.length):
+        z = np.where(codes[t] < b, codes[t] < a, z)
+        ones += z
+    return ones
+
+
+def rand(width, *shape):
+    return RNG.integers(0, 1 << width, size=shape)
+
+
+# -- golden models ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("p", [
+    ScMuxAddParams(inputs=2, width=8, length=256),
+    ScMuxAddParams(inputs=4, width=5, length=64, sng="sobol", select="halton", seed=7),
+    ScMuxAddParams(inputs=8, width=3, length=128, sng="ramp", select="ramp"),
+    ScMuxAddParams(inputs=16, width=6, length=32, sng="halton", select="lfsr", seed=99),
+], ids=str)
+def test_mux_golden(p):
+    x = rand(p.width, 400, p.inputs)
+    assert np.array_equal(mux_add_counts(p, x), ref_mux(p, x))
+
+
+@pytest.mark.parametrize("p", [
+    ScOrAddParams(inputs=2, width=8, length=256),
+    ScOrAddParams(inputs=5, width=4, length=64, sng="sobol", seed=3),
+    ScOrAddParams(inputs=8, width=6, length=128, sng="halton"),
+], ids=str)
+def test_or_golden(p):
+    x = rand(p.width, 400, p.inputs)
+    assert np.array_equal(or_add_counts(p, x), ref_or(p, x))
+
+
+@pytest.mark.parametrize("p", [
+    ScApcParams(inputs=1, width=2, length=4),
+    ScApcParams(inputs=7, width=8, length=256, sng="sobol", seed=5),
+    ScApcParams(inputs=40, width=5, length=64, sng="sobol", mode="shared"),
+    ScApcParams(inputs=6, width=6, length=32, sng="halton"),
+], ids=str)
+def test_apc_golden(p):
+    x = rand(p.width, 300, p.inputs)
+    assert np.array_equal(apc_counts(p, x), ref_apc(p, x))
+
+
+@pytest.mark.parametrize("p", [
+    ScUpDownParams(width=8, length=256),
+    ScUpDownParams(width=8, length=256, counter_width=5, sng="sobol"),
+    ScUpDownParams(width=4, length=64, counter_width=2, sng="halton"),
+    ScUpDownParams(width=6, length=1024, counter_width=7, sng="lfsr", seed=77),
+    ScUpDownParams(width=5, length=32, sng="ramp", seed=3),
+], ids=str)
+def test_updown_golden(p):
+    x = np.concatenate([np.arange(1 << p.width), rand(p.width, 50)])
+    assert np.array_equal(updown_values(p, x), ref_updown(p, x))
+
+
+@pytest.mark.parametrize("p", [
+    ScCorDivParams(width=8, length=256),
+    ScCorDivParams(width=4, length=64, sng="sobol", seed=2),
+    ScCorDivParams(width=6, length=128, sng="halton"),
+    ScCorDivParams(width=5, length=32, sng="ramp"),
+], ids=str)
+def test_cordiv_golden(p):
+    a, b = rand(p.width, 2, 500)
+    assert np.array_equal(cordiv_counts(p, a, b), ref_cordiv(p, a, b))
+
+
+def test_params_rules():
+    with pytest.raises(ParamError):
+        ScMuxAddParams(inputs=3)  # the select takes log2(k) code bits: k a power of two
+    with pytest.raises(ParamError):
+        ScMuxAddParams(inputs=16, width=3)  # 4 select bits from a 3-bit code
+    with pytest.raises(ParamError):
+        ScOrAddParams(inputs=9, sng="halton")  # 8 Halton bases
+    with pytest.raises(ParamError):
+        ScApcParams(inputs=17, sng="sobol")  # 16 Sobol dimensions; mode=shared lifts it
+    ScApcParams(inputs=64, sng="sobol", mode="shared")
+    with pytest.raises(ParamError):
+        ScUpDownParams(length=64, counter_width=9)  # more than log2(L) + 2 bits is pointless
+    assert ScUpDownParams(length=64).counter_bits == 8 and not ScUpDownParams(length=64).saturates
+    assert ScUpDownParams(length=64, counter_width=8).saturates is False
+    assert ScUpDownParams(length=64, counter_width=7).saturates  # +64 (all ones) > 63
+
+
+# -- exact properties the theory predicts -----------------------------------------------------
+
+def test_mux_ramp_exact_over_full_ramps():
+    """Ramp data + ramp select: each input sees one whole ramp per k 2^N cycles, so the result
+    is exactly sum(x) when L = k 2^N."""
+    p = ScMuxAddParams(inputs=4, width=4, length=64, sng="ramp", select="ramp")
+    x = np.array(np.meshgrid(*[np.arange(16)] * 4, indexing="ij")).reshape(4, -1).T
+    assert np.array_equal(mux_add_counts(p, x), x.sum(axis=1))
+
+
+def test_mux_sobol_net_exact():
+    """Sobol dimensions 1 and 2 form a (0, m, 2)-net: with L = 2^(N+1) every (data code,
+    select bit) cell holds one point, so the 2-input MUX adder is exact: result = a + b."""
+    p = ScMuxAddParams(inputs=2, width=6, length=128, sng="sobol", select="sobol")
+    x = np.array(np.meshgrid(np.arange(64), np.arange(64), indexing="ij")).reshape(2, -1).T
+    assert np.array_equal(mux_add_counts(p, x), x.sum(axis=1))
+
+
+def test_apc_full_period_exact():
+    """Sobol dimension d runs over every N-bit code once in 2^N cycles: the APC sum is exact."""
+    p = ScApcParams(inputs=10, width=5, length=32, sng="sobol")
+    x = rand(5, 200, 10)
+    assert np.array_equal(apc_counts(p, x), x.sum(axis=1))
+
+
+def test_updown_unsaturated_is_bipolar_count():
+    p = ScUpDownParams(width=8, length=256, sng="sobol")
+    x = np.arange(256)
+    assert np.array_equal(updown_values(p, x), 2 * x - 256)  # every code once in 256 cycles
+
+
+def test_cordiv_divides_with_shared_source():
+    """a <= b, 8-bit Sobol: result / L = a / b within 0.06 RMSE and 0.03 bias at L = 1024 (the
+    van der Corput order correlates the divisor's run lengths with the codes, which keeps a
+    residual error); a = b gives all ones after the first divisor hit."""
+    p = ScCorDivParams(width=8, length=1024, sng="sobol")
+    row = get("sc-cordiv").accuracy(p, [1024])[0]
+    assert row["cases"] == 256 * 257 // 2 - 1
+    assert row["rmse"] < 0.06 and abs(row["bias"]) < 0.03
+    b = np.arange(1, 256)
+    first_hit = np.array([np.argmax(p.spec.codes(1, 1024)[0] < v) for v in b])
+    assert np.array_equal(cordiv_counts(p, b, b), 1024 - first_hit)
+
+
+# -- statistical acceptance: the MUX adder is (a + b) / 2 in expectation ---------------------
+
+@pytest.mark.parametrize("kind, band", [("sobol", 0.005), ("lfsr", 0.015)])
+def test_mux_adder_expectation(kind, band):
+    """Averaged over 400 seeds (Sobol: random digital shifts, which make every code uniform, so
+    the expectation is exact; LFSR: random start states), result / L of the 2-input MUX adder
+    at L = 64 equals (a + b) / 2^(N+1) within the band. LFSR band: 5 standard errors (per-run
+    sd <= 0.06, so ~0.003 over 400 seeds) plus up to 0.004 of bias from an LFSR never making
+    code 0 (p = (x - 1) / 255 instead of x / 256)."""
+    x = np.random.default_rng(0).integers(0, 256, size=(20, 2))
+    est = np.array([mux_add_counts(ScMuxAddParams(inputs=2, width=8, length=64, sng=kind, select=kind, seed=s), x)
+                    for s in range(1, 401)]) / 64
+    assert np.abs(est.mean(axis=0) - x.sum(axis=1) / 512).max() < band
+
+
+def test_mux_adder_grid_unbiased():
+    """Whole 8-bit grid, Sobol data and select: bias < 1e-3 and RMSE < 0.012 from L = 64 on,
+    RMSE falling about as 1/L (x4 per 4x length)."""
+    rows = get("sc-mux-add").accuracy(ScMuxAddParams(inputs=2, width=8, sng="sobol", select="sobol"), [64, 256])
+    assert rows[0]["cases"] == 65536
+    assert rows[1]["rmse"] < 0.012 and abs(rows[1]["bias"]) < 1e-3
+    assert rows[1]["rmse"] < rows[0]["rmse"] / 3
+
+
+# -- stream-level cores in Amaranth simulation ------------------------------------------------
+
+def run_core(dut, drive, cycles):
+    """Clock ``dut`` for ``cycles``; ``drive(ctx, t)`` sets inputs, returns what to record."""
+    seen = []
+    sim = Simulator(dut)
+    sim.add_clock(1e-6)
+
+    async def bench(ctx):
+        for t in range(cycles):
+            seen.append(drive(ctx, t))
+            await ctx.tick()
+    sim.add_testbench(bench)
+    sim.run()
+    return seen
+
+
+def test_updown_core_saturates():
+    rng = np.random.default_rng(1)
+    bits = rng.random(400) < 0.8
+    enable = rng.random(400) < 0.9
+    clear = np.zeros(400, bool)
+    clear[[0, 200]] = True
+    dut = UpDownCounter(4)
+
+    def drive(ctx, t):
+        ctx.set(dut.bit, int(bits[t]))
+        ctx.set(dut.enable, int(enable[t]))
+        ctx.set(dut.clear, int(clear[t]))
+        return ctx.get(dut.value)
+    got = run_core(dut, drive, 400)
+    v, want = 0, []
+    for t in range(400):
+        want.append(v)
+        v = 0 if clear[t] else (min(max(v + (1 if bits[t] else -1), -8), 7) if enable[t] else v)
+    assert got == want and max(got) == 7
+
+
+def test_apc_core_counts():
+    rng = np.random.default_rng(2)
+    k = 13
+    bits = rng.integers(0, 1 << k, size=100)
+    dut = Apc(k, 11)
+
+    def drive(ctx, t):
+        ctx.set(dut.bits, int(bits[t]))
+        ctx.set(dut.enable, 1)
+        ctx.set(dut.clear, int(t == 0))
+        return ctx.get(dut.count)
+    got = run_core(dut, drive, 100)
+    ones = np.array([bin(int(b)).count("1") for b in bits])
+    assert got[1:] == [0] + list(np.cumsum(ones[1:-1]))
+
+
+def test_cordiv_core():
+    rng = np.random.default_rng(3)
+    a, b = rng.random((2, 200)) < 0.5
+    dut = CorDiv()
+
+    def drive(ctx, t):
+        ctx.set(dut.a, int(a[t]))
+        ctx.set(dut.b, int(b[t]))
+        ctx.set(dut.enable, 1)
+        ctx.set(dut.clear, 0)
+        return ctx.get(dut.z)
+    got = run_core(dut, drive, 200)
+    z, want = 0, []
+    for t in range(200):
+        z = int(a[t]) if b[t] else z
+        want.append(z)
+    assert got == want
+
+
+# -- RTL against the golden models, both simulators -------------------------------------------
+
+SIM_CONFIGS = [
+    ("sc-mux-add", ScMuxAddParams(inputs=2, width=8, length=64)),
+    ("sc-mux-add", ScMuxAddParams(inputs=4, width=4, length=32, sng="sobol", select="halton", seed=5)),
+    ("sc-mux-add", ScMuxAddParams(inputs=8, width=3, length=64, sng="ramp", select="ramp")),
+    ("sc-or-add", ScOrAddParams(inputs=2, width=6, length=32)),
+    ("sc-or-add", ScOrAddParams(inputs=3, width=4, length=16, sng="sobol", seed=2)),
+    ("sc-or-add", ScOrAddParams(inputs=5, width=8, length=64, sng="halton")),
+    ("sc-apc", ScApcParams(inputs=1, width=2, length=4)),
+    ("sc-apc", ScApcParams(inputs=5, width=6, length=32, sng="sobol", seed=4)),
+    ("sc-apc", ScApcParams(inputs=24, width=8, length=16, sng="halton", mode="shared")),
+    ("sc-updown", ScUpDownParams(width=4, length=32)),
+    ("sc-updown", ScUpDownParams(width=8, length=64, sng="sobol", counter_width=4)),
+    ("sc-updown", ScUpDownParams(width=6, length=128, sng="halton", seed=9, counter_width=6)),
+    ("sc-cordiv", ScCorDivParams(width=4, length=32)),
+    ("sc-cordiv", ScCorDivParams(width=6, length=64, sng="sobol", seed=3)),
+    ("sc-cordiv", ScCorDivParams(width=8, length=128, sng="ramp")),
+]
+
+
+@pytest.mark.sim
+@pytest.mark.parametrize("unit, p", SIM_CONFIGS, ids=[f"{u}-{i % 3}" for i, (u, _) in enumerate(SIM_CONFIGS)])
+def test_rtl_matches_golden(sim, unit, p):
+    regression(get(unit), p, sim, count=30).raise_if_failed()
+
+
+@pytest.mark.sim
+@pytest.mark.parametrize("unit, p, other", [
+    ("sc-mux-add", SIM_CONFIGS[0][1], {"select": "sobol"}),
+    ("sc-updown", SIM_CONFIGS[10][1], {"counter_width": 5}),
+    ("sc-cordiv", SIM_CONFIGS[12][1], {"seed": 1}),
+], ids=["mux", "updown", "cordiv"])
+def test_regression_catches_a_wrong_design(tmp_path: Path, unit, p, other):
+    """The check can fail: RTL built from other parameters must disagree with the golden model."""
+    from conftest import need
+    need("cocotb", "icarus")
+    u = get(unit)
+    rtl = write_outputs(generate(u, p.replace(**other)), tmp_path)[0]
+    report = regression(u, p, "icarus", rtl=[rtl], top=u.top(p), count=20)
+    assert not report.passed and report.mismatches
+
+
+@pytest.mark.parametrize("unit, p", SIM_CONFIGS[::3], ids=[u for u, _ in SIM_CONFIGS[::3]])
+def test_generation_deterministic_and_contract(unit, p):
+    u = get(unit)
+    g1, g2 = generate(u, p), generate(u, p)
+    assert g1.verilog == g2.verilog
+    ports = {q["name"]: q for q in g1.manifest["ports"]}
+    assert {"clk", "rst", "start", "done", "result"} <= set(ports)
+    assert g1.manifest["latency_cycles"] == p.length
