@@ -121,7 +121,7 @@ def load_mnist(data_dir) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray
 
 def load_digits_split(split_seed: int = 0, test_fraction: float = 0.2):
     """scikit-learn's bundled 8x8 digits (1,797 images), pixels / 16, a fixed seeded split
-    (seed 0: 1,437 training and 360 test images)."""
+    (seed 0: 1,438 training and 359 test images)."""
     from sklearn.datasets import load_digits
     d = load_digits()
     x = d.data.astype(np.float64) / 16.0
