@@ -24,6 +24,7 @@ from schw.fp16.vectors import counts, directed, generate  # noqa: E402
 NX, UF, OF, DZ, NV = (1 << i for i in range(5))
 INV_OP = {v: k for k, v in OPS.items()}
 INV_RM = {v: k for k, v in RM.items()}
+CROSS_COUNT = 1_000_000
 
 
 def _run(v, acc, ftz=False):
@@ -53,7 +54,9 @@ def _mismatches(v, got, ref, limit=10):
 # --- SoftFloat on every generated vector ---------------------------------------------------
 @pytest.mark.parametrize("acc", ["fp16", "fp32"])
 def test_softfloat_every_generated_vector(acc):
-    v = generate(seed=1, count=100_000, acc=acc)
+    # seed 1: the seed of the RTL regressions; the random rows for any count <= CROSS_COUNT are a
+    # prefix of these, so every vector such a run feeds the RTL has been checked here
+    v = generate(seed=1, count=CROSS_COUNT, acc=acc)
     got = _run(v, acc)
     ref = softfloat_evaluate(v["op"], v["rm"], v["a"], v["b"], v["c"], acc=acc)
     msgs, nbad = _mismatches(v, got, ref)

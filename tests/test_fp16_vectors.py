@@ -127,3 +127,12 @@ def test_filters_and_counts():
         generate(1, 10, "bf16")
     empty = generate(1, 0, "fp16", ops=[])
     assert all(len(empty[k]) == 0 for k in FIELDS)
+
+
+def test_random_rows_are_prefix_stable():
+    """generate(seed, n) is a prefix of generate(seed, m > n): a check of the larger set covers
+    every smaller run with the same seed (block boundaries at 65536 included)."""
+    big = generate(1, 140_000, "fp32", ops=["fma", "add"])
+    for n in (0, 1, 65_535, 65_536, 65_537, 131_100):
+        small = generate(1, n, "fp32", ops=["fma", "add"])
+        assert all(np.array_equal(big[k][:len(small[k])], small[k]) for k in FIELDS), n

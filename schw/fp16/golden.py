@@ -297,6 +297,9 @@ def evaluate_one(op, rm, a, b, c, acc: str = "fp16", ftz: bool = False) -> tuple
     return int(r[0]), int(f[0])
 
 
+_SF16 = None
+
+
 def softfloat_evaluate(op, rm, a, b, c, acc: str = "fp16", ftz: bool = False):
     """Reference: the same contract computed by Berkeley SoftFloat (``softfloatpy``), one call
     per vector (slow: ~1 us/vector). fma/mul/add/lt/le/eq come from SoftFloat with tininess after
@@ -313,7 +316,10 @@ def softfloat_evaluate(op, rm, a, b, c, acc: str = "fp16", ftz: bool = False):
     n = op.size
     res = np.zeros(n, dtype=np.uint32)
     flg = np.zeros(n, dtype=np.uint8)
-    f16 = lambda x: sf.Float16.from_bytes(int(x).to_bytes(2, "big"))  # noqa: E731
+    global _SF16
+    if _SF16 is None:  # every binary16 value as a SoftFloat object, built once
+        _SF16 = [sf.Float16.from_bytes(x.to_bytes(2, "big")) for x in range(1 << 16)]
+    f16 = _SF16.__getitem__
     f32 = lambda x: sf.Float32.from_bytes(int(x).to_bytes(4, "big"))  # noqa: E731
     bits = lambda v: int.from_bytes(v.to_bytes(), "big")  # noqa: E731
     sf.set_tininess_mode(sf.TininessMode.AFTER_ROUNDING)
@@ -321,8 +327,7 @@ def softfloat_evaluate(op, rm, a, b, c, acc: str = "fp16", ftz: bool = False):
     wide = acc == "fp32"
     fo = F32 if wide else F16
     sub16 = lambda x: ((x >> 10) & 0x1F) == 0 and (x & 0x3FF) != 0  # noqa: E731
-    for i in range(n):
-        o, r, x, y, z = (int(v[i]) for v in (op, rm, a, b, c))
+    for i, (o, r, x, y, z) in enumerate(zip(op.tolist(), rm.tolist(), a.tolist(), b.tolist(), c.tolist())):
         if ftz:
             x = x & 0x8000 if sub16(x) else x
             y = y & 0x8000 if sub16(y) else y

@@ -278,9 +278,20 @@ def _as_f(bits, dt_bits, dt):
     return np.asarray(bits).astype(dt_bits).view(dt).astype(np.float64)
 
 
+_BLOCK = 1 << 16
+
+
 def _random(seed: int, count: int, acc: str, ops, modes) -> dict:
-    rng = np.random.default_rng([seed, 0x0F16, 1 if acc == "fp32" else 0])
-    n = count
+    """``count`` rows drawn in blocks of 65536 with their own seeds, so that the rows for a
+    smaller count are a prefix of those for a larger one (same seed, ops, modes)."""
+    blocks = [_random_block(seed, i, min(_BLOCK, count - i * _BLOCK), acc, ops, modes)
+              for i in range((count + _BLOCK - 1) // _BLOCK)]
+    return _concat(blocks)
+
+
+def _random_block(seed: int, block: int, n: int, acc: str, ops, modes) -> dict:
+    rng = np.random.default_rng([seed, 0x0F16, 1 if acc == "fp32" else 0, block])
+    n_req, n = n, _BLOCK
     op = np.array([OPS[o] for o in ops], dtype=np.int64)[rng.integers(0, len(ops), n)]
     rm = np.array([RM[m] for m in modes], dtype=np.int64)[rng.integers(0, len(modes), n)]
     a, b = _operand16(rng, n), _operand16(rng, n)
@@ -308,7 +319,7 @@ def _random(seed: int, count: int, acc: str, ops, modes) -> dict:
             # binary32 overflow needs c at the top binade: a binary16 product is at most 2**32
             top = np.array([0x7F7FFFFF, 0xFF7FFFFF, 0x7F7FFFFE, 0xFF7FFFFE], dtype=np.int64)
             c = np.where(rng.random(n) < .03, top[rng.integers(0, 4, n)], c)
-    return {"op": op, "rm": rm, "a": a, "b": b, "c": c.astype(np.int64)}
+    return {"op": op[:n_req], "rm": rm[:n_req], "a": a[:n_req], "b": b[:n_req], "c": c.astype(np.int64)[:n_req]}
 
 
 def generate(seed: int, count: int, acc: str = "fp16", ops=None, modes=None) -> dict:
@@ -316,7 +327,8 @@ def generate(seed: int, count: int, acc: str = "fp16", ops=None, modes=None) -> 
 
     ``class_cross(acc)`` rows, then ``directed(acc)`` rows (both restricted to ``ops``/``modes``,
     lists of names; None = all), then ``count`` seeded weighted-random rows; the total length is
-    ``len(class_cross) + len(directed) + count``. Same arguments give the same vectors.
+    ``len(class_cross) + len(directed) + count``. Same arguments give the same vectors, and the
+    random rows for a smaller ``count`` are a prefix of those for a larger one.
     """
     _check_acc(acc)
     if count < 0:
