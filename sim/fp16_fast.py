@@ -252,3 +252,174 @@ def fast_regression(unit, params, sim: str, *, rtl=None, top=None, seed: int = 1
     inputs = unit.vectors(params, seed, count)
     return check(unit, params, sim, inputs, rtl=rtl, top=top, seed=seed, bubbles=bubbles)
 
+
+
+# ---- the complete regression: fast path + cocotb pipeline run --------------------------------
+#: random vectors on top of the corner classes and directed cases in the default fast run
+DEFAULT_COUNT = {"verilator": 1_000_000, "icarus": 20_000}
+
+
+def sample_vectors(acc: str, seed: int, n: int) -> dict:
+    """About ``n`` vectors for slow simulators: every directed case, a seeded sample of the
+    operand-class cross product (half of the rest) and seeded weighted-random rows."""
+    from schw.fp16.vectors import class_cross, directed, generate
+
+    d = directed(acc)
+    cc = class_cross(acc)
+    nd, ncc = len(d["op"]), len(cc["op"])
+    rest = max(0, n - nd)
+    k = min(ncc, rest // 2)
+    rng = np.random.default_rng([seed, 0x5A])
+    pick = np.sort(rng.choice(ncc, k, replace=False))
+    g = generate(seed, rest - k, acc=acc)
+    skip = ncc + nd
+    return {f: np.concatenate([np.asarray(d[f], dtype=np.int64), np.asarray(cc[f], dtype=np.int64)[pick],
+                               np.asarray(g[f], dtype=np.int64)[skip:]]) for f in PORTS}
+
+
+def interleave(vectors: dict, seed: int, n: int) -> dict:
+    """A seeded shuffle of ``n`` rows, reordered so that op and rm both change from each row
+    to the next wherever the rows allow it (greedy)."""
+    rng = np.random.default_rng([seed, 0x1EAF])
+    order = list(rng.permutation(len(vectors["op"]))[:n])
+    op, rm = vectors["op"], vectors["rm"]
+    for i in range(1, len(order)):
+        prev = order[i - 1]
+        if op[order[i]] != op[prev] and rm[order[i]] != rm[prev]:
+            continue
+        for j in range(i + 1, len(order)):
+            if op[order[j]] != op[prev] and rm[order[j]] != rm[prev]:
+                order[i], order[j] = order[j], order[i]
+                break
+    idx = np.array(order, dtype=np.int64)
+    return {k: np.asarray(v)[idx] for k, v in vectors.items()}
+
+
+def pipeline_check(unit, params, sim: str, *, rtl=None, top=None, seed: int = 1, count: int = 300,
+                   resets: int = 3, bubbles: float = 0.3, keep=None):
+    """Item 6: the cocotb testbench (``sim/tb_fp16.py``) streams ``count`` vectors with op and rm
+    changing every cycle, seeded bubbles and ``resets`` reset pulses in mid-stream. Returns a
+    :class:`schw.verify.Report` over the delivered vectors (killed ones listed in ``details``)."""
+    from schw.sim import runner
+    from schw.verify import Report, compare, rtl_from_params
+
+    inputs = interleave(sample_vectors(params.acc, seed, count), seed, count)
+    n = len(inputs["op"])
+    rng = np.random.default_rng([seed, 0x7E5])
+    reset_before = sorted(int(i) for i in rng.choice(np.arange(8, n), min(resets, max(0, n - 8)), replace=False))
+    expected = unit.golden(params, inputs)
+    job = {"inputs": {k: [int(x) for x in v] for k, v in inputs.items()}, "outputs": ["result", "flags"],
+           "seed": seed, "latency_cycles": unit.latency_cycles(params), "bubbles": bubbles,
+           "reset_before": reset_before}
+    with tempfile.TemporaryDirectory(prefix="schw-rtl-") as tmp:
+        if rtl is None:
+            sources, top = rtl_from_params(unit, params, Path(tmp))
+        else:
+            sources = [Path(f).resolve() for f in rtl]
+            top = top or unit.top(params)
+        results = runner.run(sim, sources, top, "tb_fp16", job, keep=keep)
+    killed = set(results.get("killed", []))
+    keep_idx = np.array([i for i in range(n) if i not in killed], dtype=np.int64)
+    sel = lambda d: {k: np.asarray(v)[keep_idx] for k, v in d.items()}  # noqa: E731
+    got = {k: np.asarray(results["outputs"][k], dtype=np.int64) for k in ("result", "flags")}
+    mismatches = compare(sel(inputs), sel(expected), sel(got))
+    for mm in mismatches:
+        mm.index = int(keep_idx[mm.index])
+    return Report(unit.name, sim, top, int(results["vectors"]), seed, mismatches,
+                  unit.latency_cycles(params), results.get("latency_cycles", []),
+                  {"path": "cocotb pipeline", "killed_by_reset": len(killed), "resets": len(reset_before),
+                   "bubbles": bubbles, "cases": case_counts(inputs["op"][keep_idx], inputs["rm"][keep_idx])})
+
+
+def full_regression(unit, params, sim: str, *, rtl=None, top=None, seed: int = 1, count: int | None = None,
+                    keep=None):
+    """What ``schw sim|verify fp16-pe`` run: the fast path (Verilator: corner classes, directed
+    cases and ``count`` random vectors, default 1,000,000; Icarus: a sample of about ``count``
+    vectors, default 20,000), then the cocotb pipeline run (bubbles, resets). One report."""
+    count = DEFAULT_COUNT.get(sim, 20_000) if count is None else count
+    if sim == "verilator":
+        inputs = unit.vectors(params, seed, count)
+    else:
+        inputs = sample_vectors(params.acc, seed, count)
+    fast = check(unit, params, sim, inputs, rtl=rtl, top=top, seed=seed)
+    pipe = pipeline_check(unit, params, sim, rtl=rtl, top=top, seed=seed, keep=keep)
+    return Fp16Report(fast.unit, sim, fast.top, fast.vectors + pipe.vectors, seed,
+                      fast.mismatches + pipe.mismatches, fast.latency_expected,
+                      sorted(set(fast.latency_seen) | set(pipe.latency_seen)),
+                      {**fast.details, "pipeline": pipe.details, "pipeline_vectors": pipe.vectors,
+                       "fast_vectors": fast.vectors, "pipeline_mismatches": len(pipe.mismatches)})
+
+
+def _report_class():
+    from schw.verify import Report
+
+    class Fp16Report(Report):
+        """A Report whose summary carries the per-(op, mode) case counts of the fast path."""
+
+        def summary(self) -> str:
+            d = self.details
+            head = super().summary()
+            lines = [head, f"fast path: {d.get('fast_vectors')} vectors ({d.get('mismatching_vectors')} differ); "
+                           f"cocotb pipeline run: {d.get('pipeline_vectors')} vectors, "
+                           f"{d['pipeline']['resets']} resets ({d['pipeline']['killed_by_reset']} dropped in flight), "
+                           f"{d.get('pipeline_mismatches')} mismatches",
+                     format_counts(d["cases"])]
+            lines += d.get("problems", [])
+            return "\n".join(lines)
+
+    return Fp16Report
+
+
+Fp16Report = _report_class()
+
+
+# ---- exhaustive binary16 mul and add (the --full job) -----------------------------------------
+def exhaustive(op: str, *, params=None, sim: str = "verilator", rtl=None, top=None, chunk_bits: int = 22,
+               start: int = 0, stop: int | None = None, print_progress: bool = False):
+    """Every binary16 pair in RNE: ``mul`` a*b or ``add`` a + c, 2^32 vectors, in chunks of
+    2^chunk_bits (chunks ``start``..``stop``-1; default all) through :func:`check`. ``params``
+    default: fp16-pe S=2, acc fp16. Returns one :class:`schw.verify.Report` over all chunks."""
+    from schw.units import get
+    from schw.verify import Report
+
+    unit = get("fp16-pe")
+    params = params or unit.Params(stages=2)
+    if params.acc != "fp16" or op not in ("mul", "add"):
+        raise ValueError("the exhaustive run covers binary16 mul and add (acc fp16)")
+    code = OP_NAMES.index(op)
+    nchunks = 1 << (32 - chunk_bits)
+    stop = nchunks if stop is None else min(stop, nchunks)
+    mismatches, lat, total, bad = [], set(), 0, 0
+    cases = {}
+    t_start = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="schw-full-") as tmp:
+        if rtl is None:
+            from schw.verify import rtl_from_params
+            rtl, top = rtl_from_params(unit, params, Path(tmp))
+        for k in range(start, stop):
+            x = (np.int64(k) << chunk_bits) + np.arange(1 << chunk_bits, dtype=np.int64)
+            hi, lo = x >> 16, x & 0xFFFF
+            n = x.size
+            inputs = {"op": np.full(n, code, dtype=np.int64), "rm": np.zeros(n, dtype=np.int64),
+                      "a": hi, "b": lo, "c": lo}
+            rep = check(unit, params, sim, inputs, rtl=rtl, top=top, seed=k, bubbles=0.0)
+            total += rep.vectors
+            bad += rep.details["mismatching_vectors"]
+            mismatches += rep.mismatches[:max(0, 100 - len(mismatches))]
+            lat |= set(rep.latency_seen)
+            if not rep.latency_ok or rep.details["problems"]:
+                mismatches += rep.mismatches[:1]
+                lat |= {-1} if not rep.latency_ok else set()
+            for o, row in rep.details["cases"].items():
+                for m, c in row.items():
+                    cases.setdefault(o, {}).setdefault(m, 0)
+                    cases[o][m] += c
+            if print_progress:
+                el = time.perf_counter() - t_start
+                done = k - start + 1
+                print(f"{op} chunk {k + 1}/{nchunks}: {total} vectors, {bad} mismatching, {el:.0f} s elapsed, "
+                      f"~{el / done * (stop - k - 1) / 3600:.2f} h to go", flush=True)
+    return Report(unit.name, sim, top, total, start, mismatches if bad or -1 in lat else [],
+                  unit.latency_cycles(params), sorted(lat),
+                  {"path": "exhaustive", "op": op, "mode": "rne", "cases": cases, "mismatching_vectors": bad,
+                   "chunks": [start, stop], "seconds": round(time.perf_counter() - t_start, 1)})

@@ -374,5 +374,11 @@ class Fp16PeUnit(Unit):
     def golden(self, p, inputs):
         return _golden(p, inputs)
 
+    def regression(self, p, sim, *, rtl=None, top=None, seed=1, count=None, keep=None):
+        """``schw sim|verify fp16-pe``: the fast path (10^6 vectors on Verilator) plus the cocotb
+        pipeline run; see :func:`schw.sim.fp16_fast.full_regression`."""
+        from schw.sim.fp16_fast import full_regression
+        return full_regression(self, p, sim, rtl=rtl, top=top, seed=seed, count=count, keep=keep)
+
     def testbench_config(self, p):
         return {"latency_cycles": p.stages, "bubbles": 0.2, "width": p.width}
