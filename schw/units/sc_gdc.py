@@ -104,7 +104,6 @@ class ScGdcArray(wiring.Component):
         m.submodules.sng = sng = SngBank(p.spec, p.channels, 1 << p.operand_width)
         update = Signal()
         m.d.comb += [update.eq(self.en & ~self.load), sng.step.eq(update)]
-        lo, hi = gdc.limits(p.width)
         signs = self._each("x_sign") if p.coding == "signed" else [None] * p.weights
         for i, (w_in, x, dp, dn, xs, w) in enumerate(zip(self._each("w_in"), self._each("x"), self._each("dp"),
                                                          self._each("dn"), signs, self._each("w"))):
@@ -124,11 +123,21 @@ class ScGdcArray(wiring.Component):
             m.d.comb += w.eq(cnt)
             with m.If(self.load):
                 m.d.sync += cnt.eq(w_in)
-            with m.Elif(update & a & ~b & (cnt != hi)):
-                m.d.sync += cnt.eq(cnt + 1)
-            with m.Elif(update & b & ~a & (cnt != lo)):
-                m.d.sync += cnt.eq(cnt - 1)
+            with m.Elif(update):
+                m.d.sync += cnt.eq(step_saturating(m, cnt, a & ~b, b & ~a, f"{i}"))
         return m
+
+
+def step_saturating(m: Module, cnt: Signal, up, down, tag: str = ""):
+    """``cnt + 1`` if ``up``, ``cnt - 1`` if ``down``, else ``cnt``; never past the limits.
+    One adder of a sign-extended {-1, 0, +1}; a +-1 step overflows exactly when the sum's
+    top two bits differ, and then the counter holds (it was at the limit)."""
+    width = len(cnt)
+    delta = Signal(signed(2), name=f"delta{tag}")
+    m.d.comb += delta.eq(Mux(up, 1, Mux(down, -1, 0)))
+    nxt = Signal(signed(width + 1), name=f"nxt{tag}")
+    m.d.comb += nxt.eq(cnt + delta)
+    return Mux(nxt[width] != nxt[width - 1], cnt, nxt[:width])
 
 
 # -- vectors --------------------------------------------------------------------------------

@@ -28,6 +28,7 @@ from ..params import Params, choice, int_range, param
 from ..sng import COMPARATOR_RULE, SngBank, SngSpec
 from . import register
 from .base import Unit
+from .sc_gdc import step_saturating
 
 
 @dataclass(frozen=True)
@@ -81,16 +82,11 @@ class ScGdm(wiring.Component):
         bit = Signal()
         m.d.comb += bit.eq(sng.codes[0] < prob)
         cnt = Signal(signed(p.width))
-        lo, hi = gdc.limits(p.width)
         m.d.comb += [self.w.eq(cnt), self.v.eq(v)]
         with m.If(self.load):
             m.d.sync += [cnt.eq(self.w_in), v.eq(0)]
         with m.Elif(update):
-            m.d.sync += v.eq(vn)
-            with m.If(bit & (vn < 0) & (cnt != hi)):
-                m.d.sync += cnt.eq(cnt + 1)
-            with m.Elif(bit & (vn > 0) & (cnt != lo)):
-                m.d.sync += cnt.eq(cnt - 1)
+            m.d.sync += [v.eq(vn), cnt.eq(step_saturating(m, cnt, bit & (vn < 0), bit & (vn > 0)))]
         return m
 
 
