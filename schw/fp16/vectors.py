@@ -279,6 +279,8 @@ def _as_f(bits, dt_bits, dt):
 
 
 _BLOCK = 1 << 16
+# random op mix: the arithmetic ops (most of the datapath) get more rows, fma the most
+_OP_WEIGHT = {"fma": 6, "mul": 3, "add": 3, "min": 1.6, "max": 1.6, "lt": 1.6, "le": 1.6, "eq": 1.6}
 
 
 def _random(seed: int, count: int, acc: str, ops, modes) -> dict:
@@ -292,7 +294,8 @@ def _random(seed: int, count: int, acc: str, ops, modes) -> dict:
 def _random_block(seed: int, block: int, n: int, acc: str, ops, modes) -> dict:
     rng = np.random.default_rng([seed, 0x0F16, 1 if acc == "fp32" else 0, block])
     n_req, n = n, _BLOCK
-    op = np.array([OPS[o] for o in ops], dtype=np.int64)[rng.integers(0, len(ops), n)]
+    w = np.array([_OP_WEIGHT[o] for o in ops], dtype=np.float64)
+    op = np.array([OPS[o] for o in ops], dtype=np.int64)[rng.choice(len(ops), n, p=w / w.sum())]
     rm = np.array([RM[m] for m in modes], dtype=np.int64)[rng.integers(0, len(modes), n)]
     a, b = _operand16(rng, n), _operand16(rng, n)
     is_add = op == OPS["add"]
