@@ -312,3 +312,10 @@ def test_contract_dict():
         assert d["flags"] == {"nx": 0, "uf": 1, "of": 2, "dz": 3, "nv": 4}
         assert d["result_width"] == w and d["tininess"] == "after_rounding"
         assert d["canonical_nan"] == (0x7E00 if w == 16 else 0x7FC00000)
+
+
+def test_ftz_flushes_tiny_result_that_rounds_to_min_normal():
+    # 2**-14 * (1 - 2**-11) = 2047 * 2**-25: exact at precision 11, below 2**-14 -> tiny; on the
+    # subnormal grid a tie that RNE resolves to 1024 * 2**-24 = 2**-14 (inexact) -> uf without ftz
+    assert evaluate_one("mul", "rne", 0x0400, 0x3BFF, 0) == (0x0400, NX | UF)
+    assert evaluate_one("mul", "rne", 0x0400, 0x3BFF, 0, ftz=True) == (0x0000, NX | UF)
