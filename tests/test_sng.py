@@ -320,7 +320,7 @@ UNIT_CONFIGS = {
     "lfsr": [dict(width=8, channels=2), dict(width=3, channels=3, seed=5, mode="shifted", offset=2),
              dict(width=17, channels=2, seed=99, mode="permuted", offset=8)],
     "sobol": [dict(width=8, channels=2, length=256), dict(width=5, channels=4, seed=7, length=64),
-              dict(width=10, channels=2, length=128, mode="shifted", offset=5)],
+              dict(width=10, channels=2, length=128, mode="shifted", offset=5, comparators=False)],
     "halton": [dict(width=8, channels=2), dict(width=4, channels=3, seed=11),
                dict(width=11, channels=2, mode="shared")],
     "ramp": [dict(width=8, channels=1), dict(width=3, channels=2, seed=60),
@@ -358,6 +358,8 @@ def test_sng_unit_verilog_is_deterministic_and_has_the_ports(name):
     for c in range(p.channels):
         assert ports[f"x{c}"] == ("in", p.width) and ports[f"code{c}"] == ("out", p.width)
         assert ports[f"bit{c}"] == ("out", 1)
+    bare = generate(unit, p.replace(comparators=False)).manifest["ports"]
+    assert sorted(q["name"] for q in bare) == sorted(["clk", "rst", "restart", "step", *[f"code{c}" for c in range(p.channels)]])
     assert ports["restart"] == ("in", 1) and ports["step"] == ("in", 1)
     assert a.manifest["sng"]["kind"] == name and len(a.manifest["sng"]["channels"]) == p.channels
 

@@ -27,7 +27,7 @@ from amaranth.hdl import Module
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-from ..params import Params, choice, int_range, param, power_of_two
+from ..params import Params, boolean, choice, int_range, param, power_of_two
 from ..sng import (COMPARATOR_RULE, HALTON_BASES, HALTON_MAX_WIDTH, LFSR_TAPS, MAX_OFFSET, SNG_MODES,
                    SngBank, SngSpec, halton_consts, sobol_index_bits)
 from . import register
@@ -45,6 +45,8 @@ class SngUnitParams(Params):
     mode: str = param("independent", choice(*SNG_MODES), "channel correlation: independent sources, one shared source, "
                       "shifted copies (offset steps apart) or permuted copies (bits rotated by offset)")
     offset: int = param(1, int_range(0, MAX_OFFSET), "shifted: steps between channels; permuted: rotate-left bits per channel")
+    comparators: bool = param(True, boolean(), "a comparator per channel (ports x<c>, bit<c>); "
+                              "--no-comparators leaves the bare code generator")
 
     kind = "lfsr"
 
@@ -97,11 +99,11 @@ class SngStream(wiring.Component):
     def __init__(self, p: SngUnitParams):
         self.p = p
         ports = {"restart": In(1), "step": In(1)}
-        for c in range(p.channels):
+        for c in range(p.channels if p.comparators else 0):
             ports[f"x{c}"] = In(p.width)
         for c in range(p.channels):
             ports[f"code{c}"] = Out(p.width)
-        for c in range(p.channels):
+        for c in range(p.channels if p.comparators else 0):
             ports[f"bit{c}"] = Out(1)
         super().__init__(ports)
 
@@ -112,7 +114,9 @@ class SngStream(wiring.Component):
         m.d.comb += [bank.restart.eq(self.restart), bank.step.eq(self.step)]
         for c in range(p.channels):
             code = getattr(self, f"code{c}")
-            m.d.comb += [code.eq(bank.codes[c]), getattr(self, f"bit{c}").eq(code < getattr(self, f"x{c}"))]
+            m.d.comb += code.eq(bank.codes[c])
+            if p.comparators:
+                m.d.comb += getattr(self, f"bit{c}").eq(code < getattr(self, f"x{c}"))
         return m
 
 
@@ -155,13 +159,14 @@ class _SngUnit(Unit):
             "interface": {
                 "restart": "In 1: the next cycle shows run position 0 (wins over step)",
                 "step": "In 1: the next cycle shows the next position; else the codes hold",
-                "x<c>": f"In {p.width}: operand of channel c's comparator",
+                "x<c>": f"In {p.width}: operand of channel c's comparator (only with comparators)",
                 "code<c>": f"Out {p.width}: channel c's code at the current position (combinational from state)",
-                "bit<c>": "Out 1: code<c> < x<c> (combinational); stream value x / 2^N",
+                "bit<c>": "Out 1: code<c> < x<c> (combinational; only with comparators); stream value x / 2^N",
                 "after_reset": "position 0",
             },
             "comparator_rule": COMPARATOR_RULE,
             "sng": {"kind": p.kind, "width": p.width, "seed": p.seed, "mode": p.mode, "offset": p.offset,
+                    "comparators": p.comparators,
                     "period": period_of(p), "channels": p.spec.describe(p.channels)},
         }
 
@@ -179,7 +184,7 @@ class _SngUnit(Unit):
         step = np.concatenate([step, rng.random(count) < 0.8]).astype(np.int64)
         n = restart.size
         out = {"restart": restart, "step": step}
-        for c in range(p.channels):
+        for c in range(p.channels if p.comparators else 0):
             x = rng.integers(0, top + 1, size=n, dtype=np.int64)
             pick = rng.random(n) < 0.1
             x[pick] = rng.choice(corners, size=int(pick.sum()))
@@ -191,7 +196,7 @@ class _SngUnit(Unit):
         pos = positions(inputs["restart"], inputs["step"])
         codes = p.spec.codes_at(p.channels, p.run_length, pos).astype(np.int64)
         out = {f"code{c}": codes[c] for c in range(p.channels)}
-        for c in range(p.channels):
+        for c in range(p.channels if p.comparators else 0):
             out[f"bit{c}"] = (codes[c] < np.asarray(inputs[f"x{c}"], dtype=np.int64)).astype(np.int64)
         return out
 
