@@ -14,7 +14,6 @@ closed-form total for gap-free streaming.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -103,14 +102,24 @@ def reference(p, prob: Problem) -> np.ndarray:
     return fold(p, A, B)
 
 
+def padded_k(p, K: int) -> int:
+    """sc: the number of code products the array really sums (K padded with bipolar zeros to a
+    multiple of k, and for ws of k*R). Their XNOR ones are counted, so the value of a result is
+    (2*count - padded_k*L)/L. int8/fp16 pads are exact neutral elements: K itself."""
+    if p.pe != "sc":
+        return K
+    q = p.inputs * (p.R if p.dataflow == "ws" else 1)
+    return -(-K // q) * q
+
+
 def _split_k(p, prob: Problem):
-    """(M, K) codes -> (M, KL, kk) lanes; sc pads K to a multiple of k with bipolar zeros."""
+    """(M, K) codes -> (M, KL, kk) lanes; sc pads K to :func:`padded_k` with bipolar zeros."""
     if p.pe != "sc":
         return prob.A[:, :, None].astype(np.int64), prob.B[:, :, None].astype(np.int64)
     kk = p.inputs
     M, K = prob.A.shape
     N = prob.B.shape[1]
-    KL = -(-K // kk)
+    KL = padded_k(p, K) // kk
     A = np.full((M, KL * kk), p.pad_a, dtype=np.int64)
     B = np.full((KL * kk, N), p.pad_b, dtype=np.int64)
     A[:, :K], B[:K, :] = prob.A, prob.B
@@ -363,7 +372,7 @@ def result_float(p, acc, K: int) -> np.ndarray:
     if p.pe == "int8":
         return np.where(acc >= 1 << 31, acc - (1 << 32), acc).astype(np.float64)
     if p.pe == "sc":
-        kp = math.ceil(K / p.inputs) * p.inputs
+        kp = padded_k(p, K)
         return (2 * acc.astype(np.float64) - kp * p.length) / p.length
     if p.acc == "fp16":
         return acc.astype(np.uint16).view(np.float16).astype(np.float64)

@@ -18,7 +18,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-from amaranth.hdl import Cat, Const, Module, Mux, Signal
+from amaranth.hdl import Cat, ClockSignal, Const, Instance, Module, Mux, ResetSignal, Signal
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
@@ -157,7 +157,8 @@ class Fp16MacPe(wiring.Component):
 
 class ScMacPe(wiring.Component):
     """The sc-dot PE: on ``en`` latches ``c`` and starts a k-term XNOR/APC dot product of the
-    k codes in ``a`` and ``b``; L cycles later ``result <= c + ones`` (mod 2^32)."""
+    k codes in ``a`` and ``b``; from the next step (L + 1 cycles later) ``result = c + ones``
+    (mod 2^32), held until the step after the next ``en``."""
 
     def __init__(self, scp):
         self.scp = scp
@@ -176,8 +177,9 @@ class ScMacPe(wiring.Component):
                          dot.b[i].eq(self.b[i * p.width:(i + 1) * p.width])]
         with m.If(self.en):
             m.d.sync += c_l.eq(self.c)
-        with m.If(dot.done):
-            m.d.sync += self.result.eq(c_l + dot.result)
+        # dot.result is updated when done rises (L edges after the start edge) and held until the
+        # next done, so c_l + dot.result is the new partial sum from the next step (L + 1 cycles) on
+        m.d.comb += self.result.eq(c_l + dot.result)
         return m
 
 
@@ -187,6 +189,15 @@ def make_pe(p: PeArrayParams) -> wiring.Component:
     if p.pe == "fp16":
         return Fp16MacPe(p.acc, p.rm_code)
     return ScMacPe(p.sc_params())
+
+
+class _PePorts:
+    def __init__(self, w, acc, name):
+        self.en = Signal(name=f"{name}_en")
+        self.a = Signal(w, name=f"{name}_a")
+        self.b = Signal(w, name=f"{name}_b")
+        self.c = Signal(acc, name=f"{name}_c")
+        self.result = Signal(acc, name=f"{name}_result")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -208,12 +219,15 @@ def array_signature(p: PeArrayParams) -> dict:
 class PeArray(wiring.Component):
     """R x C systolic array with input skew and output de-skew. Parameters: :class:`PeArrayParams`.
 
+    ``pe_module``: instantiate this Verilog module (ports clk, rst, en, a, b, c, result) for every
+    PE instead of elaborating the PE component R x C times (fast generation of large arrays).
     ``fault`` (tests only) builds a deliberately wrong array with the same interface.
     """
 
-    def __init__(self, p: PeArrayParams, fault: str | None = None):
+    def __init__(self, p: PeArrayParams, fault: str | None = None, pe_module: str | None = None):
         self.p = p
         self.fault = fault
+        self.pe_module = pe_module
         super().__init__(array_signature(p))
 
     # all sequential logic goes through here so that it advances on ``step`` only
@@ -249,10 +263,21 @@ class PeArray(wiring.Component):
 
     def _pes(self, m):
         p = self.p
-        pes = [[make_pe(p) for _ in range(p.C)] for _ in range(p.R)]
+        if self.pe_module is None:
+            pes = [[make_pe(p) for _ in range(p.C)] for _ in range(p.R)]
+            for r in range(p.R):
+                for c in range(p.C):
+                    m.submodules[f"pe_{r}_{c}"] = pes[r][c]
+            return pes
+        # one Verilog module for the PE (see PeArrayUnit.extra_verilog), instantiated R x C times
+        W, A = p.lane_width, p.acc_width
+        pes = [[_PePorts(W, A, f"pe_{r}_{c}") for c in range(p.C)] for r in range(p.R)]
         for r in range(p.R):
             for c in range(p.C):
-                m.submodules[f"pe_{r}_{c}"] = pes[r][c]
+                q = pes[r][c]
+                m.submodules[f"pe_{r}_{c}"] = Instance(
+                    self.pe_module, i_clk=ClockSignal(), i_rst=ResetSignal(),
+                    i_en=q.en, i_a=q.a, i_b=q.b, i_c=q.c, o_result=q.result)
         return pes
 
     def _deskew_out(self, m, cols):
@@ -431,8 +456,28 @@ class PeArrayUnit(Unit):
         tag = hashlib.sha256(json.dumps(p.as_dict(), sort_keys=True).encode()).hexdigest()[:6]
         return f"pe_array_{p.pe}_{p.dataflow}_{p.R}x{p.C}_{tag}"
 
+    def pe_module(self, p) -> str:
+        return self.top(p) + "_pe"
+
     def component(self, p):
-        return PeArray(p)
+        """The top's interface (ports for the manifest). The Verilog comes from :meth:`emit_verilog`;
+        ``PeArray(p)`` elaborated by Amaranth is an equivalent second implementation (tests)."""
+        arr = PeArray(p, pe_module=self.pe_module(p))
+        arr._MustUse__silence = True  # only its signature is used here
+        return arr
+
+    def emit_verilog(self, p) -> str:
+        """The array top from ``rtl_templates/pe_array_<dataflow>.v.tmpl`` (generate loops, so its
+        size does not grow with R and C) followed by the PE, emitted once by Amaranth."""
+        from amaranth.back import verilog
+
+        from ..output import template
+        top = self.top(p)
+        R, C, W, A = p.R, p.C, p.lane_width, p.acc_width
+        text = template(f"pe_array_{p.dataflow}.v.tmpl").substitute(
+            top=top, pe=self.pe_module(p), R=R, C=C, W=W, A=A, P=p.step_cycles,
+            RW=R * W, CW=C * W, CA=C * A, ZERO=f"{A}'h{p.zero:x}")
+        return text + "\n" + verilog.convert(make_pe(p), name=self.pe_module(p), emit_src=False)
 
     def latency_cycles(self, p):
         # first result row after the (last) input: os R + C, ws R + C - 1 steps
