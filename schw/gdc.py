@@ -122,6 +122,11 @@ def gdc_bits(coding: str, shared: bool, codes, x, dp, dn, x_sign=None):
     codes = np.asarray(codes)
     rxa, rda = codes[..., 0], codes[..., 1]
     rxb, rdb = (rxa, rda) if shared else (codes[..., 2], codes[..., 3])
+    return stream_bits(coding, rxa, rda, rxb, rdb, x, dp, dn, x_sign)
+
+
+def stream_bits(coding: str, rxa, rda, rxb, rdb, x, dp, dn, x_sign=None):
+    """A and B from the four comparator codes (equal pairs when the source is shared)."""
     xa, pa = rxa < x, rda < dp
     xb, pb = rxb < x, rdb < dn
     if coding == "bipolar":
@@ -140,55 +145,85 @@ def saturating_add(cnt, step, width: int) -> np.ndarray:
 
 
 class GdcArray:
-    """State of an array of SC-GDC counters (any ``shape``) and their SNG bank: the golden
-    model that both the RTL regression (:func:`gdc_run`) and training step. Counter i (flat
-    index) uses source set i % ``sets``; a set is ``per`` consecutive code channels."""
+    """State of an array of SC-GDC counters and their SNG bank: the golden model that both the
+    RTL regression (:func:`gdc_run`) and training step. A source set is ``per`` consecutive
+    code channels (Rxa, Rda [, Rxb, Rdb]).
 
-    def __init__(self, coding: str, shared: bool, width: int, spec: SngSpec, shape, sets: int):
+    ``outer=None``: ``shape`` counters with their own operands; counter i (flat index) uses
+    set i % ``sets``. ``outer=(rows, cols)``: the outer-product layout of a layer, counter
+    (r, c) steps with row operand ``x[r]`` and column operands ``dp[c]``, ``dn[c]``; the x
+    comparators of row r use set r % sets, the d comparators of column c set c % sets, so
+    each comparator exists once per row or column, not once per counter.
+    """
+
+    def __init__(self, coding: str, shared: bool, width: int, spec: SngSpec, shape, sets: int, outer=None):
         self.coding, self.shared, self.width = coding, shared, width
-        self.shape = tuple(shape)
+        self.shape = tuple(outer) if outer else tuple(shape)
+        self.outer = outer
         size = int(np.prod(self.shape))
         self.per, self.sets = gdc_channels_per_set(shared), sets
         self.stream = CodeStream(spec, self.per * sets)
+        if outer:
+            self._rows, self._cols = np.arange(outer[0]) % sets, np.arange(outer[1]) % sets
         self._which = None if sets == size else np.arange(size) % sets
         self.cnt = np.zeros(self.shape, dtype=np.int64)
 
     def codes(self) -> np.ndarray:
+        """Each counter's codes, shape (*shape, per) (per-counter layout)."""
         c = self.stream.codes.reshape(self.sets, self.per)
         if self._which is not None:
             c = c[self._which]
         return c.reshape(*self.shape, self.per)
 
+    def split_codes(self):
+        """(Rxa, Rda, Rxb, Rdb), each broadcastable to ``shape``."""
+        if self.outer:
+            c = self.stream.codes.reshape(self.sets, self.per)
+            rc, cc = c[self._rows], c[self._cols]
+            rxa, rda = rc[:, 0][:, None], cc[:, 1][None, :]
+            rxb, rdb = (rxa, rda) if self.shared else (rc[:, 2][:, None], cc[:, 3][None, :])
+            return rxa, rda, rxb, rdb
+        c = self.codes()
+        rxa, rda = c[..., 0], c[..., 1]
+        rxb, rdb = (rxa, rda) if self.shared else (c[..., 2], c[..., 3])
+        return rxa, rda, rxb, rdb
+
     def load(self, values) -> None:
         self.cnt = np.broadcast_to(np.asarray(values, dtype=np.int64), self.shape).copy()
 
     def update(self, x, dp, dn, x_sign=None) -> np.ndarray:
-        """One enabled cycle: counters += A - B (saturating), SNGs step. Returns A - B."""
-        a, b = gdc_bits(self.coding, self.shared, self.codes(), x, dp, dn, x_sign)
+        """One enabled cycle: counters += A - B (saturating), SNGs step. Returns A - B.
+        Outer layout: ``x``, ``x_sign`` per row (rows,), ``dp``, ``dn`` per column (cols,)."""
+        if self.outer:
+            x = np.asarray(x)[:, None]
+            dp, dn = np.asarray(dp)[None, :], np.asarray(dn)[None, :]
+            x_sign = None if x_sign is None else np.asarray(x_sign)[:, None]
+        a, b = stream_bits(self.coding, *self.split_codes(), x, dp, dn, x_sign)
         step = a.astype(np.int64) - b
         self.cnt = saturating_add(self.cnt, step, self.width)
         self.stream.step()
         return step
 
 
-def gdc_run(p, inputs: dict[str, np.ndarray], weights: int, sets: int) -> dict[str, np.ndarray]:
-    """Cycle-exact SC-GDC array (``weights`` counters, counter i uses source set i % sets).
+def gdc_run(p, inputs: dict[str, np.ndarray], weights: int, sets: int, outer=None) -> dict[str, np.ndarray]:
+    """Cycle-exact SC-GDC array (``weights`` counters; layouts as in :class:`GdcArray`).
 
-    ``inputs``: per-cycle arrays ``load``, ``en`` (T,) and ``w_in``, ``x``, ``dp``, ``dn``
-    [, ``x_sign``] (T, weights), ``w_in`` as W-bit patterns. Returns ``w`` (T, weights): the
-    counter after each clock edge, as W-bit patterns.
+    ``inputs``: per-cycle arrays ``load``, ``en`` (T,), ``w_in`` (T, weights) as W-bit
+    patterns, ``x``, ``dp``, ``dn`` [, ``x_sign``] (T, weights) or, outer layout, (T, rows)
+    and (T, cols). Returns ``w`` (T, weights): the counters (row-major) after each clock
+    edge, as W-bit patterns.
     """
-    arr = GdcArray(p.coding, p.shared, p.width, p.spec, (weights,), sets)
+    arr = GdcArray(p.coding, p.shared, p.width, p.spec, (weights,), sets, outer)
     load, en = np.asarray(inputs["load"]), np.asarray(inputs["en"])
     w_in = to_signed(inputs["w_in"], p.width)
     out = np.empty((len(load), weights), dtype=np.int64)
     for t in range(len(load)):
         if load[t]:
-            arr.load(w_in[t])
+            arr.load(w_in[t].reshape(arr.shape))
         elif en[t]:
             arr.update(inputs["x"][t], inputs["dp"][t], inputs["dn"][t],
                        inputs["x_sign"][t] if p.coding == "signed" else None)
-        out[t] = arr.cnt
+        out[t] = arr.cnt.reshape(-1)
     return {"w": to_pattern(out, p.width)}
 
 

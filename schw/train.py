@@ -12,7 +12,9 @@ gradient is ``a_i e_j``; its operands are quantized to N bits: ``x = q(a_i)``,
 after clipping to [0, 1]. Then, per optimizer:
 
 ``sc-gdc``  :class:`schw.gdc.GdcArray`: counter += A - B, E = x (dp - dn) / 2^2N = -a e
-            (step size 2^-k); one independent random-source set per weight.
+            (step size 2^-k); one independent random-source set per weight, or with
+            ``sources="outer"`` the sc-gdc-array outer-product layout (one x comparator per
+            row, one dp/dn pair per column, a source set per row and per column).
 ``sc-gdm``  :func:`schw.gdc.gdm_step` with ``g = round(x (dn - dp) / 2^N)`` and eta = 2^-m,
             so the steady-state step equals SC-GDC's.
 ``fixed``   the same W-bit counters, :func:`schw.gdc.fxp_delta` (round to nearest of the same
@@ -56,6 +58,7 @@ class TrainConfig:
     sng: str = "lfsr"
     momentum_exp: int = 3
     fixed_extra_bits: int = 0
+    sources: str = "per-weight"  # sc-gdc: "per-weight" source sets, or "outer" (one per row / column)
     limit_train: int | None = None  # use only the first n training images (tests, quick looks)
 
     def __post_init__(self):
@@ -79,6 +82,8 @@ class TrainConfig:
         if self.sng not in ("lfsr",):
             raise ParamError("sng", "lfsr (one independent source set per weight needs more than 16 Sobol dimensions)",
                              self.sng)
+        if self.sources not in ("per-weight", "outer"):
+            raise ParamError("sources", "one of per-weight, outer", self.sources)
         if self.fixed_extra_bits > 2 * self.operand_width:
             raise ParamError("fixed_extra_bits", f"an integer in 0..{2 * self.operand_width}", self.fixed_extra_bits)
 
@@ -162,7 +167,11 @@ class Layer:
         self.wf = self.cnt * self.lsb  # float optimizer: starts from the same quantized weights
         spec = SngSpec(cfg.sng, cfg.operand_width, (cfg.seed * 7919 + index * 104729) % 2**32)
         size = self.shape[0] * self.shape[1]
-        if cfg.optimizer == "sc-gdc":
+        if cfg.optimizer == "sc-gdc" and cfg.sources == "outer":
+            # the sc-gdc-array outer-product layout: x comparators per row, d comparators per column
+            self.arr = gdc.GdcArray(cfg.coding, cfg.shared, cfg.width, spec, self.shape, max(self.shape), self.shape)
+            self.arr.load(self.cnt)
+        elif cfg.optimizer == "sc-gdc":
             self.arr = gdc.GdcArray(cfg.coding, cfg.shared, cfg.width, spec, self.shape, size)
             self.arr.load(self.cnt)
         elif cfg.optimizer == "sc-gdm":
@@ -183,6 +192,10 @@ class Layer:
         cfg, n = self.cfg, self.cfg.operand_width
         if cfg.optimizer == "float":
             self.wf -= 2.0 ** -cfg.step_exp * np.outer(a, e)
+            return
+        if cfg.optimizer == "sc-gdc" and cfg.sources == "outer":
+            x = quantize(a, n)
+            self.arr.update(x, quantize(-e, n), quantize(e, n), np.zeros_like(x))
             return
         x = quantize(a, n)[:, None]
         dp = quantize(-e, n)[None, :]
@@ -268,7 +281,7 @@ def train(cfg: TrainConfig, data=None, progress=True, out=sys.stderr) -> dict:
     return {
         "optimizer": cfg.optimizer, "dataset": cfg.dataset, "hidden": list(cfg.hidden), "epochs": cfg.epochs,
         "step_exp": cfg.step_exp, "width": cfg.width, "operand_width": cfg.operand_width, "seed": cfg.seed,
-        "train_images": len(xtr), "test_images": len(xte),
+        "variant": _variant(cfg), "train_images": len(xtr), "test_images": len(xte),
         "train_accuracy": 100 * accuracy(layers, xtr, ytr), "test_accuracy": 100 * accuracy(layers, xte, yte),
         "seconds": round(time.time() - t0, 1), "history": history,
     }
@@ -294,10 +307,21 @@ class _Bar:
             self.stream.flush()
 
 
+def _variant(cfg: TrainConfig) -> str:
+    if cfg.optimizer == "sc-gdc":
+        return f"{cfg.coding}, {'shared' if cfg.shared else 'indep.'}, {cfg.sources}"
+    if cfg.optimizer == "sc-gdm":
+        return f"m = {cfg.momentum_exp}"
+    if cfg.optimizer == "fixed":
+        return f"LSB 2^-{cfg.step_exp + cfg.fixed_extra_bits}"
+    return "float64"
+
+
 def table(rows: list[dict]) -> str:
-    head = f"{'optimizer':<10} {'dataset':<8} {'hidden':<10} {'epochs':>6} {'k':>3} {'W':>3} {'train %':>8} {'test %':>7}"
+    head = (f"{'optimizer':<10} {'variant':<28} {'dataset':<8} {'hidden':<10} {'epochs':>6} {'k':>3} {'W':>3} "
+            f"{'train %':>8} {'test %':>7}")
     lines = [head, "-" * len(head)]
     for r in rows:
-        lines.append(f"{r['optimizer']:<10} {r['dataset']:<8} {','.join(map(str, r['hidden'])):<10} {r['epochs']:>6} "
+        lines.append(f"{r['optimizer']:<10} {r['variant']:<28} {r['dataset']:<8} {','.join(map(str, r['hidden'])):<10} {r['epochs']:>6} "
                      f"{r['step_exp']:>3} {r['width']:>3} {r['train_accuracy']:>8.2f} {r['test_accuracy']:>7.2f}")
     return "\n".join(lines)

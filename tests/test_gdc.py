@@ -44,6 +44,7 @@ def test_code_stream_equals_sng_spec(kind, width, seed, channels):
     (GDC, dict(width=3), "--width"), (GDC, dict(width=33), "--width"), (GDC, dict(coding="tri"), "--coding"),
     (GDC, dict(shared=1), "--shared"), (ARRAY, dict(weights=2, source_sets=3), "--source-sets"),
     (ARRAY, dict(weights=8, source_sets=5, sng="sobol", shared=False), "--source-sets"),
+    (ARRAY, dict(weights=6, cols=4), "--cols"), (ARRAY, dict(weights=6, cols=3, source_sets=4), "--source-sets"),
     (GDM, dict(momentum_exp=0), "--momentum-exp"), (FXP, dict(operand_width=4, extra_bits=9), "--extra-bits"),
 ])
 def test_bad_params_name_the_option(unit, kw, option):
@@ -117,6 +118,22 @@ def test_step_variance_matches_theory(coding, sng):
         bound = 10 * np.sqrt(var / t) + 4 * 2.0 ** -n
         err = np.abs(steps.var(axis=0) - var)
         assert (err <= bound).all(), f"shared={shared}: error {err.max():.4f}, bound {bound[err.argmax()]:.4f}"
+
+
+def test_outer_layout_counter_statistics():
+    """Outer-product layout (x per row, dp/dn per column, a source set per row and column):
+    every counter still has mean delta and the per-counter variance of its sharing mode."""
+    n, rows, cols = 12, 6, 5
+    rng = np.random.default_rng(3)
+    x, xs = rng.integers(0, 1 << n, rows), rng.integers(0, 2, rows)
+    dp, dn = rng.integers(0, 1 << n, (2, cols))
+    t = (1 << n) - 1
+    for shared in (True, False):
+        arr = gdc.GdcArray("signed", shared, 32, SngSpec("lfsr", n, 5), None, max(rows, cols), (rows, cols))
+        steps = np.array([arr.update(x, dp, dn, xs) for _ in range(t)])
+        mean, var = _theory("signed", shared, n, x[:, None], dp[None, :], dn[None, :], xs[:, None])
+        assert (np.abs(steps.mean(axis=0) - mean) <= 5 * np.sqrt(var / t) + 2 * 2.0 ** -n).all()
+        assert (np.abs(steps.var(axis=0) - var) <= 10 * np.sqrt(var / t) + 4 * 2.0 ** -n).all()
 
 
 def test_shared_source_lowers_variance():
@@ -211,9 +228,12 @@ GDC_SLOW = [
 ]
 ARRAY_POINTS = [
     dict(weights=5, source_sets=2, width=6, coding="bipolar", shared=True, sng="sobol"),
-    dict(weights=3, source_sets=3, width=5, coding="signed", shared=False, seed=99),
+    dict(weights=6, cols=3, source_sets=2, width=5, coding="signed", shared=False, seed=99),
 ]
 ARRAY_SLOW = [
+    dict(weights=3, source_sets=3, width=5, coding="signed", shared=False, seed=99),
+    dict(weights=6, cols=2, source_sets=3, width=6, coding="bipolar", shared=False, sng="sobol"),
+    dict(weights=4, cols=4, source_sets=2, width=4, coding="unipolar", shared=True),
     dict(weights=1, source_sets=1, width=4),
     dict(weights=8, source_sets=1, width=12, coding="unipolar", shared=False, operand_width=5),
     dict(weights=16, source_sets=4, width=8, coding="signed", shared=True),

@@ -34,11 +34,13 @@ def _ints(name: str, text: str) -> tuple[int, ...]:
 @click.option("--momentum-exp", default=3, show_default=True, type=int, help="SC-GDM: beta = 1 - 2^-m, eta = 2^-m")
 @click.option("--fixed-extra-bits", default=0, show_default=True, type=int,
               help="fixed: register fraction bits below the step size (0 = the same W-bit weights as SC-GDC)")
+@click.option("--sources", default="per-weight", show_default=True,
+              help="sc-gdc random sources: per-weight, or outer (a source set per row and per column, as sc-gdc-array --cols)")
 @click.option("--limit-train", default=None, type=int, help="train on the first n training images only")
 @click.option("--quiet", is_flag=True, help="no progress bars")
 @click.option("--json", "as_json", is_flag=True, help="print the results as JSON")
 def command(optimizer, dataset, data_dir, hidden, epochs, step_exp, seed, width, operand_width, coding, shared,
-            momentum_exp, fixed_extra_bits, limit_train, quiet, as_json):
+            momentum_exp, fixed_extra_bits, sources, limit_train, quiet, as_json):
     """Train an MLP (NumPy forward/backward) whose every weight update runs through the
     bit-exact golden model of the chosen counter; print test accuracy per optimizer."""
     names = [o.strip() for o in optimizer.split(",") if o.strip()]
@@ -49,7 +51,7 @@ def command(optimizer, dataset, data_dir, hidden, epochs, step_exp, seed, width,
     configs = [TrainConfig(optimizer=o, dataset=dataset, data_dir=data_dir, hidden=_ints("hidden", hidden),
                            epochs=epochs, step_exp=step_exp, seed=seed, width=width, operand_width=operand_width,
                            coding=coding, shared=shared, momentum_exp=momentum_exp,
-                           fixed_extra_bits=fixed_extra_bits, limit_train=limit_train) for o in names]
+                           fixed_extra_bits=fixed_extra_bits, sources=sources, limit_train=limit_train) for o in names]
     data = load_data(configs[0])
     rows = [train(cfg, data, progress=not quiet) for cfg in configs]
     if as_json:

@@ -65,32 +65,50 @@ class ScGdcArrayParams(ScGdcParams):
     weights: int = param(4, int_range(1, 64), "M: number of counters updated in parallel")
     source_sets: int = param(1, int_range(1, 64),
                              "independent random-source sets shared across the array (counter i uses set i mod S)")
+    cols: int = param(0, int_range(0, 64), "0: operands per counter; C: outer-product layout of M/C rows x C "
+                      "columns, x per row and dp/dn per column (one comparator per row/column)")
 
     def check(self):
-        if self.source_sets > self.weights:
-            raise ParamError("source_sets", f"an integer in 1..{self.weights} (at most --weights)", self.source_sets)
+        if self.cols and self.weights % self.cols:
+            raise ParamError("cols", f"0 or a divisor of --weights {self.weights}", self.cols)
+        most = max(self.rows, self.cols) if self.cols else self.weights
+        if self.source_sets > most:
+            what = "rows or columns" if self.cols else "--weights"
+            raise ParamError("source_sets", f"an integer in 1..{most} (at most the number of {what})", self.source_sets)
         if self.sng == "sobol" and self.channels > SOBOL_MAX_DIM:
             per = gdc.gdc_channels_per_set(self.shared)
             raise ParamError("source_sets", f"an integer in 1..{SOBOL_MAX_DIM // per} with sobol "
                              f"({per} Sobol dimensions per set, {SOBOL_MAX_DIM} available)", self.source_sets)
 
+    @property
+    def rows(self) -> int:
+        return self.weights // self.cols if self.cols else self.weights
+
+    @property
+    def outer(self):
+        return (self.rows, self.cols) if self.cols else None
+
 
 class ScGdcArray(wiring.Component):
     """M SC-GDC counters with a shared SNG bank. Parameters: validated params, ``scalar``
-    (one counter with scalar ports ``x``, ``w``... instead of arrays ``x__i``, ``w__i``)."""
+    (one counter with scalar ports ``x``, ``w``... instead of arrays ``x__i``, ``w__i``).
+    In the outer-product layout ``x``/``x_sign`` have one entry per row, ``dp``/``dn`` one
+    per column, and counter ``i = r * cols + c``."""
 
     def __init__(self, p: ScGdcParams, scalar: bool = False):
         self.p, self.scalar = p, scalar
         n, w = p.operand_width, p.width
+        outer = getattr(p, "outer", None)
+        nx, nd = outer if outer else (p.weights, p.weights)
 
-        def port(flow, shape):
-            return flow(shape) if scalar else flow(shape).array(p.weights)
+        def port(flow, shape, count):
+            return flow(shape) if scalar else flow(shape).array(count)
 
-        sig = {"load": In(1), "en": In(1), "w_in": port(In, signed(w)),
-               "x": port(In, n), "dp": port(In, n), "dn": port(In, n)}
+        sig = {"load": In(1), "en": In(1), "w_in": port(In, signed(w), p.weights),
+               "x": port(In, n, nx), "dp": port(In, n, nd), "dn": port(In, n, nd)}
         if p.coding == "signed":
-            sig["x_sign"] = port(In, 1)
-        sig["w"] = port(Out, signed(w))
+            sig["x_sign"] = port(In, 1, nx)
+        sig["w"] = port(Out, signed(w), p.weights)
         super().__init__(sig)
 
     def _each(self, name):
@@ -104,21 +122,36 @@ class ScGdcArray(wiring.Component):
         m.submodules.sng = sng = SngBank(p.spec, p.channels, 1 << p.operand_width)
         update = Signal()
         m.d.comb += [update.eq(self.en & ~self.load), sng.step.eq(update)]
-        signs = self._each("x_sign") if p.coding == "signed" else [None] * p.weights
-        for i, (w_in, x, dp, dn, xs, w) in enumerate(zip(self._each("w_in"), self._each("x"), self._each("dp"),
-                                                         self._each("dn"), signs, self._each("w"))):
-            c = [sng.codes[(i % p.source_sets) * per + j] for j in range(per)]
-            rxa, rda = c[0], c[1]
-            rxb, rdb = (rxa, rda) if p.shared else (c[2], c[3])
-            xa, pa, xb, pb = Signal(name=f"xa{i}"), Signal(name=f"pa{i}"), Signal(name=f"xb{i}"), Signal(name=f"pb{i}")
-            m.d.comb += [xa.eq(rxa < x), pa.eq(rda < dp), xb.eq(rxb < x), pb.eq(rdb < dn)]
+        outer = getattr(p, "outer", None)
+
+        def chan(index, j):
+            return sng.codes[(index % p.source_sets) * per + (j if not p.shared else j % 2)]
+
+        # comparators: one per row (x) and per column (dp, dn) in the outer layout, else per counter
+        xs_in = self._each("x")
+        signs = self._each("x_sign") if p.coding == "signed" else [None] * len(xs_in)
+        xa, xb = [], []
+        for r, x in enumerate(xs_in):
+            sa, sb = Signal(name=f"xa{r}"), Signal(name=f"xb{r}")
+            m.d.comb += [sa.eq(chan(r, 0) < x), sb.eq(chan(r, 2) < x)]
+            xa.append(sa)
+            xb.append(sb)
+        pa, pb = [], []
+        for c, (dp, dn) in enumerate(zip(self._each("dp"), self._each("dn"))):
+            sa, sb = Signal(name=f"pa{c}"), Signal(name=f"pb{c}")
+            m.d.comb += [sa.eq(chan(c, 1) < dp), sb.eq(chan(c, 3) < dn)]
+            pa.append(sa)
+            pb.append(sb)
+        for i, (w_in, w) in enumerate(zip(self._each("w_in"), self._each("w"))):
+            r, c = divmod(i, outer[1]) if outer else (i, i)
             a, b = Signal(name=f"a{i}"), Signal(name=f"b{i}")
             if p.coding == "bipolar":
-                m.d.comb += [a.eq(~(xa ^ pa)), b.eq(~(xb ^ pb))]
+                m.d.comb += [a.eq(~(xa[r] ^ pa[c])), b.eq(~(xb[r] ^ pb[c]))]
             elif p.coding == "unipolar":
-                m.d.comb += [a.eq(xa & pa), b.eq(xb & pb)]
+                m.d.comb += [a.eq(xa[r] & pa[c]), b.eq(xb[r] & pb[c])]
             else:
-                m.d.comb += [a.eq(Mux(xs, xb & pb, xa & pa)), b.eq(Mux(xs, xa & pa, xb & pb))]
+                m.d.comb += [a.eq(Mux(signs[r], xb[r] & pb[c], xa[r] & pa[c])),
+                             b.eq(Mux(signs[r], xa[r] & pa[c], xb[r] & pb[c]))]
             cnt = Signal(signed(p.width), name=f"cnt{i}")
             m.d.comb += w.eq(cnt)
             with m.If(self.load):
@@ -149,13 +182,15 @@ def gdc_cycle_vectors(p, seed: int, count: int) -> dict[str, np.ndarray]:
     segments that walk the counters towards a limit."""
     rng = np.random.default_rng(seed)
     mw, n = p.weights, p.operand_width
+    nx, nd = getattr(p, "outer", None) or (mw, mw)
+    size = {"w_in": mw, "x": nx, "x_sign": nx, "dp": nd, "dn": nd}
     lo, hi = gdc.limits(p.width)
     top = (1 << n) - 1
     cols = {k: [] for k in ("load", "en", "w_in", "x", "dp", "dn", "x_sign")}
 
     def cyc(load, en, w_in, x, dp, dn, xs):
         for k, v in zip(cols, (load, en, w_in, x, dp, dn, xs)):
-            cols[k].append(np.broadcast_to(np.asarray(v, dtype=np.int64), () if k in ("load", "en") else (mw,)))
+            cols[k].append(np.broadcast_to(np.asarray(v, dtype=np.int64), () if k in ("load", "en") else (size[k],)))
 
     # bipolar: A=1,B=0 needs x=1 and dp=1 and dn=0, all as 1-streams / 0-streams -> use max and 0
     up = dict(x=top, dp=top, dn=0, xs=0)
@@ -176,17 +211,15 @@ def gdc_cycle_vectors(p, seed: int, count: int) -> dict[str, np.ndarray]:
             rand = rng.integers(lo, hi + 1, size=mw)
             cyc(1, rng.random() < 0.5, np.where(rng.random(mw) < 0.5, near, rand), 0, 0, 0, 0)
             continue
-        ops = rng.integers(0, top + 1, size=(3, mw))
-        pick = rng.random((3, mw)) < 0.2
-        ops = np.where(pick, corners[rng.integers(0, 4, size=(3, mw))], ops)
-        x, dp, dn = ops
+        x, dp, dn = (np.where(rng.random(k) < 0.2, corners[rng.integers(0, 4, size=k)], rng.integers(0, top + 1, size=k))
+                     for k in (nx, nd, nd))
         if drift > 0:
             dp, dn = np.maximum(dp, dn), np.minimum(dp, dn) >> 2
         elif drift < 0:
             dp, dn = np.minimum(dp, dn) >> 2, np.maximum(dp, dn)
         if drift and p.coding == "bipolar":
             x = np.maximum(x, top - (top >> 3))
-        cyc(0, rng.random() < 0.9, 0, x, dp, dn, rng.integers(0, 2, size=mw))
+        cyc(0, rng.random() < 0.9, 0, x, dp, dn, rng.integers(0, 2, size=nx))
     out = {k: np.stack(v) for k, v in cols.items()}
     out["w_in"] = gdc.to_pattern(out["w_in"], p.width)
     if p.coding != "signed":
@@ -208,7 +241,8 @@ def split_ports(arrays: dict[str, np.ndarray], scalar: bool) -> dict[str, np.nda
     return ports
 
 
-def join_ports(ports: dict[str, np.ndarray], names, weights: int, scalar: bool) -> dict[str, np.ndarray]:
+def join_ports(ports: dict[str, np.ndarray], names, scalar: bool) -> dict[str, np.ndarray]:
+    """The inverse of :func:`split_ports`."""
     out = {}
     for k in names:
         if k in ("load", "en"):
@@ -216,7 +250,8 @@ def join_ports(ports: dict[str, np.ndarray], names, weights: int, scalar: bool) 
         elif scalar:
             out[k] = np.asarray(ports[k])[:, None]
         else:
-            out[k] = np.stack([np.asarray(ports[f"{k}__{i}"]) for i in range(weights)], axis=1)
+            count = sum(1 for name in ports if name.startswith(k + "__") and name[len(k) + 2:].isdigit())
+            out[k] = np.stack([np.asarray(ports[f"{k}__{i}"]) for i in range(count)], axis=1)
     return out
 
 
@@ -239,7 +274,9 @@ class _GdcBase(Unit):
                 "load": f"1: w{sfx} <= w_in{sfx}; SNGs hold (wins over en)",
                 "en": "1 (and load 0): one update, counter += A - B (saturating), SNGs step",
                 f"w{sfx}": f"counter, {p.width}-bit two's complement, weight = w * 2^-{p.step_exp}",
-                f"x{sfx}, dp{sfx}, dn{sfx}": f"{p.operand_width}-bit codes; update term delta = x * (dp - dn)",
+                f"x{sfx}, dp{sfx}, dn{sfx}": f"{p.operand_width}-bit codes; update term delta = x * (dp - dn)"
+                + (f"; outer layout: x__r per row (r < {p.rows}), dp__c/dn__c per column (c < {p.cols}), "
+                   "counter i = r * cols + c" if getattr(p, "outer", None) else ""),
                 **({f"x_sign{sfx}": "1: x is negative (swaps A and B)"} if p.coding == "signed" else {}),
                 "reset": "synchronous: counters 0, SNGs to their initial state",
             },
@@ -258,7 +295,11 @@ class _GdcBase(Unit):
             "comparator_rule": COMPARATOR_RULE,
             "sng": {"kind": p.sng, "width": p.operand_width, "seed": p.seed, "shared_source": p.shared,
                     "channels_per_set": ch, "source_sets": p.source_sets,
-                    "counter_to_set": "counter i uses channels (i mod source_sets) * %d + j" % per,
+                    "counter_to_set": ("row r's x comparators use set r mod source_sets, column c's dp/dn "
+                                       "comparators set c mod source_sets; counter i = r * cols + c"
+                                       if getattr(p, "outer", None) else
+                                       "counter i uses set i mod source_sets"),
+                    "set_channels": f"set s is channels s * {per} .. s * {per} + {per - 1}",
                     "sobol_index_modulo": 1 << p.operand_width,
                     "channels": p.spec.describe(p.channels)},
         }
@@ -268,8 +309,8 @@ class _GdcBase(Unit):
 
     def golden(self, p, inputs):
         names = ["load", "en", "w_in", "x", "dp", "dn"] + (["x_sign"] if p.coding == "signed" else [])
-        arrays = join_ports(inputs, names, p.weights, self.scalar)
-        return split_ports(gdc.gdc_run(p, arrays, p.weights, p.source_sets), self.scalar)
+        arrays = join_ports(inputs, names, self.scalar)
+        return split_ports(gdc.gdc_run(p, arrays, p.weights, p.source_sets, getattr(p, "outer", None)), self.scalar)
 
 
 @register
