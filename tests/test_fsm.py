@@ -1,0 +1,216 @@
+"""FSM units (fsm-tanh, fsm-sigmoid, fsm-exp): parameters, golden model, Amaranth simulation of the
+stream component, RTL regression on Verilator and Icarus, accuracy rows.
+
+Tiers: golden model alone; Amaranth simulation of FsmStream against the golden model; cocotb on
+both simulators against the golden model. Long regressions are marked slow.
+"""
+
+import numpy as np
+import pytest
+from amaranth.sim import Simulator
+
+from schw import fsm as F
+from schw.errors import CheckFailed, ParamError
+from schw.output import generate
+from schw.units import get
+from schw.units.fsm_tanh import FsmStream, bipolar_value
+from schw.verify import regression
+
+from conftest import need
+
+TANH, SIGMOID, EXP = get("fsm-tanh"), get("fsm-sigmoid"), get("fsm-exp")
+
+
+def reference_counts(unit, p, a):
+    """Per-bit reference written from the contract in the manifest (slow; few vectors only):
+    stream bit = code_t < a, Moore output of the state before the update, start at N/2."""
+    codes = p.spec.codes(1, p.length)[0]
+    n, half = p.states, p.states // 2
+    out = []
+    for v in a:
+        s, ones = half, 0
+        for t in range(p.length):
+            if unit is EXP:
+                ones += s < n - p.gain
+            else:
+                ones += s >= half
+            s = min(s + 1, n - 1) if codes[t] < v else max(s - 1, 0)
+        out.append(ones)
+    return np.array(out)
+
+
+# -- parameters ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("unit,kw", [(TANH, {"states": 3}), (TANH, {"states": 258}), (TANH, {"states": 0}),
+                                     (TANH, {"length": 100}), (SIGMOID, {"states": 5}),
+                                     (EXP, {"states": 4, "gain": 4}), (EXP, {"gain": 0}), (TANH, {"sng": "mt"})])
+def test_bad_params_rejected(unit, kw):
+    with pytest.raises(ParamError):
+        unit.Params(**kw)
+
+
+@pytest.mark.parametrize("unit,kw", [(TANH, {"states": 2}), (TANH, {"states": 256}), (EXP, {"states": 2, "gain": 1}),
+                                     (EXP, {"states": 7, "gain": 3}), (SIGMOID, {"states": 64, "width": 3})])
+def test_edge_params_generate_deterministically(unit, kw):
+    p = unit.Params(**kw)
+    first, second = generate(unit, p), generate(unit, p)
+    assert first.verilog == second.verilog
+    assert f"module {unit.top(p)}(" in first.verilog
+    assert first.manifest["fsm"]["initial_state"] == p.states // 2
+
+
+# -- golden model -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("unit,kw", [(TANH, {"states": 4, "length": 64}), (TANH, {"states": 6, "sng": "sobol", "length": 32}),
+                                     (SIGMOID, {"states": 8, "sng": "sobol", "seed": 5, "length": 16}),
+                                     (EXP, {"states": 16, "gain": 2, "length": 64}),
+                                     (EXP, {"states": 5, "gain": 1, "width": 4, "sng": "sobol", "length": 32})])
+def test_golden_matches_per_bit_reference(unit, kw):
+    p = unit.Params(**kw)
+    a = unit.vectors(p, seed=3, count=30)["a"]
+    assert np.array_equal(unit.golden(p, {"a": a})["result"], reference_counts(unit, p, a))
+
+
+@pytest.mark.parametrize("sng", ["lfsr", "sobol"])
+def test_all_zero_input(sng):
+    """a = 0 gives an all-zero stream: the tanh FSM outputs 1 only in run cycle 0 (state N/2),
+    then walks down; Sexp starting at N/2 < N - G outputs 1 in every cycle."""
+    for states in (2, 4, 64):
+        p = TANH.Params(states=states, sng=sng, length=64)
+        assert TANH.golden(p, {"a": np.array([0])})["result"].tolist() == [1]
+    p = EXP.Params(states=16, gain=2, sng=sng, length=64)
+    assert EXP.golden(p, {"a": np.array([0])})["result"].tolist() == [64]
+
+
+def test_sigmoid_is_tanh_read_unipolar():
+    p = TANH.Params(states=8, length=128)
+    q = SIGMOID.Params(states=8, length=128)
+    a = TANH.vectors(p, 2, 50)["a"]
+    ones = TANH.golden(p, {"a": a})["result"]
+    assert np.array_equal(ones, SIGMOID.golden(q, {"a": a})["result"])
+    assert np.allclose(SIGMOID.estimate(q, ones), (1 + TANH.estimate(p, ones)) / 2)
+
+
+def test_accuracy_rows():
+    p = TANH.Params(states=4, width=6)
+    rows = TANH.accuracy(p, [64, 256])
+    assert [r["length"] for r in rows] == [64, 256]
+    for r in rows:
+        assert {"length", "mae", "rmse", "max_error", "bias", "cases"} <= set(r)
+        assert r["cases"] == 64
+        q = p.replace(length=r["length"])
+        a = np.arange(64)
+        est = 2 * TANH.golden(q, {"a": a})["result"] / r["length"] - 1
+        err = est - np.tanh(4 * bipolar_value(6, a) / 2)
+        assert r["rmse"] == pytest.approx(np.sqrt(np.mean(err ** 2)), rel=1e-12)
+        assert r["max_error"] == pytest.approx(np.max(np.abs(err)), rel=1e-12)
+    rows = EXP.accuracy(EXP.Params(states=8, gain=1, width=5), [32])
+    assert rows[0]["cases"] == 32 and 0 < rows[0]["rmse"] < 1
+
+
+# -- Amaranth simulation of the stream component ------------------------------------------------
+
+@pytest.mark.parametrize("fsm", [F.tanh_fsm(2), F.tanh_fsm(6), F.exp_fsm(8, 3)])
+def test_stream_component_matches_golden(fsm):
+    """FsmStream in Amaranth's simulator: restart, then random x with random stalls (en = 0),
+    a restart in the middle; y compared cycle by cycle with the golden model on the enabled bits."""
+    rng = np.random.default_rng(fsm.states)
+    runs = [rng.random(60) < p for p in (0.2, 0.8, 0.5)]
+    dut = FsmStream(fsm)
+    seen = []
+
+    async def bench(ctx):
+        for bits in runs:
+            ctx.set(dut.restart, 1)
+            await ctx.tick()
+            ctx.set(dut.restart, 0)
+            ys = []
+            for b in bits:
+                while rng.random() < 0.3:  # stall: state and output hold
+                    ctx.set(dut.en, 0)
+                    ctx.set(dut.x, int(rng.integers(2)))
+                    y = ctx.get(dut.y)
+                    await ctx.tick()
+                    assert ctx.get(dut.y) == y
+                ctx.set(dut.en, 1)
+                ctx.set(dut.x, int(b))
+                ys.append(ctx.get(dut.y))
+                await ctx.tick()
+            ctx.set(dut.en, 0)
+            seen.append(ys)
+
+    sim = Simulator(dut)
+    sim.add_clock(1e-6)
+    sim.add_testbench(bench)
+    sim.run()
+    expected = F.run(fsm, np.array(runs), stream=True)
+    assert np.array_equal(np.array(seen, dtype=bool), expected)
+
+
+# -- RTL regression on Verilator and Icarus -------------------------------------------------------
+
+# Default suite: N in {4, 8, 16, 64} with LFSR and Sobol inputs on both simulators; the sigmoid
+# and Sexp units on Icarus (Verilator builds cost ~10 s each, far more on a loaded machine).
+# --runslow adds them on Verilator and long runs of every N and SNG on both.
+FAST = [
+    (TANH, {"states": 4, "sng": "lfsr", "length": 64}, None),
+    (TANH, {"states": 8, "sng": "sobol", "length": 64}, None),
+    (TANH, {"states": 16, "sng": "lfsr", "seed": 7, "length": 128}, None),
+    (TANH, {"states": 64, "sng": "sobol", "length": 256}, None),
+    (SIGMOID, {"states": 6, "sng": "halton", "width": 6, "length": 32}, "icarus"),
+    (EXP, {"states": 16, "gain": 2, "sng": "lfsr", "length": 64}, "icarus"),
+]
+SLOW = [(TANH, {"states": n, "sng": s, "length": 1024, "seed": 3}, None) for n in (4, 8, 16, 64, 256) for s in ("lfsr", "sobol")]
+SLOW += [(unit, kw, None) for unit, kw, only in FAST if only]
+SLOW += [(SIGMOID, {"states": 16, "sng": "sobol", "length": 1024}, None),
+         (EXP, {"states": 32, "gain": 4, "sng": "sobol", "length": 1024}, None),
+         (EXP, {"states": 8, "gain": 1, "sng": "lfsr", "width": 12, "length": 4096}, None)]
+
+
+def _id(v):
+    return v.name if hasattr(v, "name") else "-".join(map(str, v.values())) if isinstance(v, dict) else str(v or "")
+
+
+@pytest.mark.sim
+@pytest.mark.parametrize("unit,kw,only", FAST, ids=_id)
+def test_regression(sim, unit, kw, only):
+    if only and sim != only:
+        pytest.skip(f"{only} only in the default suite; --runslow runs it on every simulator")
+    report = regression(unit, unit.Params(**kw), sim, count=80, seed=11)
+    report.raise_if_failed()
+    assert report.vectors >= 80
+
+
+@pytest.mark.slow
+@pytest.mark.sim
+@pytest.mark.parametrize("unit,kw,only", SLOW, ids=_id)
+def test_regression_long(sim, unit, kw, only):
+    regression(unit, unit.Params(**kw), sim, count=300, seed=5).raise_if_failed()
+
+
+@pytest.mark.sim
+def test_verify_catches_a_wrong_fsm(tmp_path):
+    """RTL of a 6-state FSM checked as an 8-state one must fail (the regression can fail)."""
+    need("cocotb", "icarus")
+    wrong = tmp_path / "fsm_tanh.v"
+    wrong.write_text(generate(TANH, TANH.Params(states=6, length=64)).verilog)
+    report = regression(TANH, TANH.Params(states=8, length=64), "icarus", rtl=[wrong], count=40)
+    assert report.vectors > 0 and report.latency_ok and report.mismatches
+    with pytest.raises(CheckFailed):
+        report.raise_if_failed()
+
+
+@pytest.mark.sim
+def test_cli_verify_rtl(tmp_path):
+    """`schw verify fsm-tanh --rtl` on generated RTL passes (Icarus)."""
+    need("cocotb", "icarus")
+    from click.testing import CliRunner
+    from schw.cli import cli
+
+    p = TANH.Params(states=16, length=32, sng="sobol")
+    rtl = tmp_path / "dut.v"
+    rtl.write_text(generate(TANH, p).verilog)
+    res = CliRunner().invoke(cli, ["verify", "fsm-tanh", "--states", "16", "--length", "32", "--sng", "sobol",
+                                    "--rtl", str(rtl), "--sim", "icarus", "--vectors", "20"])
+    assert res.exit_code == 0, res.output
+    assert "PASS" in res.output
