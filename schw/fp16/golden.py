@@ -149,8 +149,11 @@ def _round_pack(s, m, e, rm, f: Fmt, ftz: bool):
     frac = kept & ((_ONE << f.fbits) - 1)
     of = bexp >= f.emask
     # tininess after rounding: round to p bits with unbounded exponent range, compare with 2**emin
-    ku, _ = _round_at(m, e, top - p + 1, s, rm)
-    tiny = (top < f.emin) & ~((top == f.emin - 1) & (ku == (_ONE << p)))
+    tiny = top < f.emin
+    edge = np.flatnonzero(top == f.emin - 1)  # only there can unbounded rounding reach 2**emin
+    if edge.size:
+        ku, _ = _round_at(m[edge], e[edge], top[edge] - p + 1, s[edge], rm[edge])
+        tiny[edge] = ku != (_ONE << p)
     sign = s << (f.width - 1)
     bits = sign | (np.minimum(bexp, f.emask) << f.fbits) | frac
     to_inf = (rm == _RNE) | (rm == _RMM) | ((rm == _RUP) & (s == 0)) | ((rm == _RDN) & (s == 1))
@@ -173,6 +176,13 @@ def _add_exact(sp, mp, ep, sc, mc, ec, p: int):
     larger operand; so the sum stays in the same open interval between boundaries when the
     smaller operand is replaced by the same-signed 2**(eg-1). That bounds all shifts by p + 25.
     """
+    both = (mp > 0) & (mc > 0)
+    if not both.all():  # a zero operand: the sum is the other one exactly; align only the rest
+        s, m, e = np.where(mp > 0, sp, sc), np.where(mp > 0, mp, mc), np.where(mp > 0, ep, ec)
+        i = np.flatnonzero(both)
+        if i.size:
+            s[i], m[i], e[i] = _add_exact(sp[i], mp[i], ep[i], sc[i], mc[i], ec[i], p)
+        return s, m, e
     tp = np.where(mp > 0, ep + _bitlen(mp) - 1, _NO_TOP)
     tc = np.where(mc > 0, ec + _bitlen(mc) - 1, _NO_TOP)
     pbig = tp >= tc
