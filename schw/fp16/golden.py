@@ -271,13 +271,15 @@ def evaluate(op, rm, a, b, c, acc: str = "fp16", ftz: bool = False):
 
     Parameters: ``op``, ``rm`` (codes from :data:`OPS`, :data:`RM`), ``a``, ``b`` (binary16 bit
     patterns), ``c`` (binary16, or binary32 when ``acc="fp32"``): integer arrays of one length
-    (scalars broadcast). ``rm`` must be 0..4 for fma/mul/add and is ignored by the other ops.
+    (scalars broadcast; any shape: the outputs take the broadcast shape, at least 1-D). ``rm``
+    must be 0..4 for fma/mul/add and is ignored by the other ops.
     Returns ``(result, flags)``: uint32 result bit patterns (comparisons: 1 or 0; min/max and
     acc="fp16": binary16 in the low 16 bits) and uint8 flag bits (bit i = FLAGS[i]).
     """
     w = result_width(acc)
     op, rm, a, b, c = (np.asarray(x).astype(np.int64) for x in np.broadcast_arrays(op, rm, a, b, c))
-    op, rm, a, b, c = (np.atleast_1d(x) for x in (op, rm, a, b, c))
+    shape = np.atleast_1d(op).shape
+    op, rm, a, b, c = (np.ravel(x) for x in (op, rm, a, b, c))
     if op.size and (op.min() < 0 or op.max() > 7):
         raise ValueError("op codes must be 0..7 (see schw.fp16.contract.OPS)")
     for name, x, lim in (("a", a, 16), ("b", b, 16), ("c", c, w)):
@@ -296,7 +298,7 @@ def evaluate(op, rm, a, b, c, acc: str = "fp16", ftz: bool = False):
     if ic.size:
         r, f = _compare(op[ic], a[ic], b[ic], ftz)
         result[ic], flags[ic] = r, f
-    return result, flags
+    return result.reshape(shape), flags.reshape(shape)
 
 
 def evaluate_one(op, rm, a, b, c, acc: str = "fp16", ftz: bool = False) -> tuple[int, int]:
@@ -322,7 +324,7 @@ def softfloat_evaluate(op, rm, a, b, c, acc: str = "fp16", ftz: bool = False):
     import softfloatpy as sf
 
     w = result_width(acc)
-    op, rm, a, b, c = (np.atleast_1d(np.asarray(x).astype(np.int64)) for x in np.broadcast_arrays(op, rm, a, b, c))
+    op, rm, a, b, c = (np.ravel(np.asarray(x).astype(np.int64)) for x in np.broadcast_arrays(op, rm, a, b, c))
     n = op.size
     res = np.zeros(n, dtype=np.uint32)
     flg = np.zeros(n, dtype=np.uint8)
