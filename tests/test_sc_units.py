@@ -330,10 +330,10 @@ def test_regression_catches_a_wrong_design(tmp_path: Path, unit, p, other):
 
 
 @pytest.mark.parametrize("unit, p", SIM_CONFIGS[::3], ids=[u for u, _ in SIM_CONFIGS[::3]])
-def test_generation_deterministic_and_contract(unit, p):
-    u = get(unit)
-    g1, g2 = generate(u, p), generate(u, p)
-    assert g1.verilog == g2.verilog
-    ports = {q["name"]: q for q in g1.manifest["ports"]}
+def test_generation_contract(unit, p):
+    g = generate(get(unit), p)
+    ports = {q["name"]: q for q in g.manifest["ports"]}
     assert {"clk", "rst", "start", "done", "result"} <= set(ports)
-    assert g1.manifest["latency_cycles"] == p.length
+    assert g.manifest["latency_cycles"] == p.length
+    if unit == "sc-cordiv":  # byte-identical regeneration (generation is slow: one unit)
+        assert generate(get(unit), p).verilog == g.verilog
