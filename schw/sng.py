@@ -246,14 +246,17 @@ def _sobol_sequence(dim: int, width: int, length: int, mask: int) -> np.ndarray:
 
 @dataclasses.dataclass(frozen=True)
 class HaltonConsts:
-    """Hardware constants of a base-b van der Corput source at n bits: K digits, period D = b**K,
-    code = floor(R * 2**n / D) = (R * multiplier) >> shift for 0 <= R < D."""
+    """Constants of a base-b van der Corput source at n bits: K digits, period D = b**K, and
+    the step table of the hardware. With R the digit-reversed index, the hardware keeps
+    ``R * 2**n = q * D + rem`` (``q`` is the code, ``0 <= rem < D``). A step whose lowest
+    ``j`` digits are b-1 changes R by ``delta[j]`` (j = K: the wrap to 0), i.e. adds
+    ``q_step[j] * D + r_step[j]`` (``0 <= r_step[j] < D``) to ``q * D + rem``."""
 
     base: int
     digits: int
     period: int
-    multiplier: int
-    shift: int
+    q_step: tuple[int, ...]
+    r_step: tuple[int, ...]
 
 
 @lru_cache(maxsize=None)
@@ -261,24 +264,30 @@ def halton_consts(base: int, width: int) -> HaltonConsts:
     digits, period = 1, base
     while period < (1 << width):
         digits, period = digits + 1, period * base
-    if base == 2:
-        return HaltonConsts(base, digits, period, 1, 0)
-    # floor(N / D) = floor(N * M / 2**s) for 0 <= N < 2**nbits when M = ceil(2**s / D) and
-    # s = nbits + ceil(log2 D) (Granlund & Montgomery 1994, Thm 4.2); here N = R * 2**n.
-    nbits = (period * (1 << width) - 1).bit_length()
-    s = nbits + (period - 1).bit_length()
-    mult = -(-(1 << s) // period)
-    return HaltonConsts(base, digits, period, mult, s - width)
+    q_step, r_step = [], []
+    for j in range(digits + 1):
+        delta = (base ** (digits - 1 - j) if j < digits else 0) - sum(
+            (base - 1) * base ** (digits - 1 - k) for k in range(j))
+        q, r = divmod(delta << width, period)  # floor division: 0 <= r < period
+        q_step.append(q)
+        r_step.append(r)
+    return HaltonConsts(base, digits, period, tuple(q_step), tuple(r_step))
+
+
+def halton_reversed(base: int, width: int, index) -> np.ndarray:
+    """Digit-reversed index R (K base-b digits) of ``index`` modulo the period."""
+    c = halton_consts(base, width)
+    idx = np.asarray(index, dtype=np.int64) % c.period
+    r = np.zeros(idx.shape, dtype=np.int64)
+    for _ in range(c.digits):  # the least significant digit becomes the most significant
+        idx, d = np.divmod(idx, base)
+        r = r * base + d
+    return r
 
 
 def _halton_codes(base: int, width: int, index: np.ndarray) -> np.ndarray:
     c = halton_consts(base, width)
-    idx = np.asarray(index, dtype=np.int64) % c.period
-    r = np.zeros(idx.shape, dtype=np.int64)
-    for _ in range(c.digits):  # digit reversal: the least significant digit becomes the most
-        idx, d = np.divmod(idx, base)
-        r = r * base + d
-    return ((r << width) // c.period).astype(np.uint32)
+    return ((halton_reversed(base, width, index) << width) // c.period).astype(np.uint32)
 
 
 def _rotl(codes: np.ndarray, bits: int, width: int) -> np.ndarray:
@@ -478,24 +487,39 @@ class SngBank(wiring.Component):
         if hc.base == 2:  # a binary counter, bit-reversed
             count = self._counter(m, hc.digits, start, tag)
             return Cat(*[count[hc.digits - 1 - k] for k in range(hc.digits)])
-        digits = []
-        for k in range(hc.digits):
-            digits.append(Signal(range(hc.base), init=(start // hc.base ** k) % hc.base, name=f"{tag}_d{k}"))
-        carry = Const(1, 1)
-        for k, d in enumerate(digits):
-            with m.If(self.restart):
-                m.d.sync += d.eq((start // hc.base ** k) % hc.base)
-            with m.Elif(self.step & carry):
-                m.d.sync += d.eq(Mux(d == hc.base - 1, 0, d + 1))
-            carry = carry & (d == hc.base - 1)
-        rev = Signal(range(hc.period), name=f"{tag}_rev")
-        terms = [d * hc.base ** (hc.digits - 1 - k) for k, d in enumerate(digits)]
-        total = terms[0]
-        for t in terms[1:]:
-            total = total + t
-        m.d.comb += rev.eq(total)
-        code = Signal(n, name=f"{tag}_code")
-        m.d.comb += code.eq((rev * hc.multiplier) >> hc.shift)
+        # base-b digit counter (for which digits carry) and code q with remainder rem,
+        # R * 2^n = q * D + rem, updated by the step table: no multiply, no divide
+        def split(index):
+            r = int(halton_reversed(hc.base, n, [index])[0]) << n
+            return r // hc.period, r % hc.period
+        q0, rem0 = split(start)
+        digits = [Signal(range(hc.base), init=(start // hc.base ** k) % hc.base, name=f"{tag}_d{k}")
+                  for k in range(hc.digits)]
+        code = Signal(n, init=q0, name=f"{tag}_code")
+        rem = Signal(range(hc.period), init=rem0, name=f"{tag}_rem")
+        q_step = Signal(n, name=f"{tag}_qstep")
+        r_step = Signal(range(hc.period), name=f"{tag}_rstep")
+        top = [d == hc.base - 1 for d in digits]
+        with m.If(~top[0]):
+            m.d.comb += [q_step.eq(hc.q_step[0] % (1 << n)), r_step.eq(hc.r_step[0])]
+        for j in range(1, hc.digits):
+            with m.Elif(~top[j]):
+                m.d.comb += [q_step.eq(hc.q_step[j] % (1 << n)), r_step.eq(hc.r_step[j])]
+        with m.Else():
+            m.d.comb += [q_step.eq(hc.q_step[-1] % (1 << n)), r_step.eq(hc.r_step[-1])]
+        rem_sum = Signal(range(2 * hc.period), name=f"{tag}_remsum")
+        carry = Signal(name=f"{tag}_carry")
+        m.d.comb += [rem_sum.eq(rem + r_step), carry.eq(rem_sum >= hc.period)]
+        with m.If(self.restart):
+            m.d.sync += [code.eq(q0), rem.eq(rem0)]
+            m.d.sync += [d.eq((start // hc.base ** k) % hc.base) for k, d in enumerate(digits)]
+        with m.Elif(self.step):
+            m.d.sync += [code.eq(code + q_step + carry), rem.eq(Mux(carry, rem_sum - hc.period, rem_sum))]
+            lower = Const(1, 1)
+            for d, t in zip(digits, top):
+                with m.If(lower):
+                    m.d.sync += d.eq(Mux(t, 0, d + 1))
+                lower = lower & t
         return code
 
     def elaborate(self, platform):

@@ -177,14 +177,22 @@ def test_halton_base2_is_the_bit_reversed_counter():
 
 
 @pytest.mark.parametrize("base", HALTON_BASES)
-def test_halton_constant_division_is_exact(base):
-    # the hardware computes floor(R * 2^n / b^K) as (R * M) >> s: check every R
+def test_halton_step_table_is_exact(base):
+    # the hardware keeps R * 2^n = q * D + rem and adds q_step[j] * D + r_step[j] per step, j
+    # = number of low digits equal to b - 1: check the update for every index of the period
     for width in range(1, 17):
         c = sng.halton_consts(base, width)
-        if c.period > 1 << 21:
-            continue
-        r = np.arange(c.period, dtype=object)
-        assert list((r * c.multiplier) >> c.shift) == list((r << width) // c.period), (base, width)
+        i = np.arange(c.period, dtype=np.int64)
+        digits = np.array([(i // base ** k) % base for k in range(c.digits)])  # (K, D)
+        rev = (digits * np.array([base ** (c.digits - 1 - k) for k in range(c.digits)])[:, None]).sum(axis=0)
+        q, rem = np.divmod(rev << width, c.period)
+        j = np.argmin(np.vstack([digits == base - 1, np.zeros((1, i.size), bool)]), axis=0)
+        rs = rem + np.array(c.r_step)[j]
+        carry = rs >= c.period
+        q_next = q + np.array(c.q_step)[j] + carry
+        rem_next = np.where(carry, rs - c.period, rs)
+        assert np.array_equal(q_next, np.roll(q, -1)) and np.array_equal(rem_next, np.roll(rem, -1)), (base, width)
+        assert np.all((q >= 0) & (q < 1 << width))
 
 
 def test_halton_seed_is_the_start_index():
