@@ -29,8 +29,9 @@ Sources (``kind``)
     such that ``b**K >= 2**n``) is digit-reversed into ``R`` and the code is
     ``floor(R * 2**n / b**K)``, i.e. the radical inverse floored to n bits, exactly
     ``floor(2**n * scipy.stats.qmc.Halton(d, scramble=False))`` for the first b**K points.
-    Base 2 is the bit-reversed counter. Hardware: a base-b digit counter, a constant-weight sum
-    and a constant multiply-and-shift that equals the floor division (Granlund-Montgomery).
+    Base 2 is the bit-reversed counter. Other bases, hardware: a base-b digit counter and the
+    exact pair ``R * 2**n = code * b**K + rem`` updated per step from a table indexed by the
+    number of carrying digits (:class:`HaltonConsts`); no multiplier, no divider.
     8 bases, widths 1..24.
 ``ramp``
     Deterministic SC: one up-counter of ``n * sources`` bits starting at ``seed``; source ``s``
