@@ -160,8 +160,12 @@ def main():
     ap.add_argument("--area", action="store_true", help="also synthesize N = 4..256 (Yosys)")
     ap.add_argument("--area-states", type=ints, default=[4, 8, 16, 32, 64, 128, 256])
     ap.add_argument("--json", help="write the plotted accuracy rows as JSON")
+    ap.add_argument("--area-only", action="store_true", help="only the area table")
     args = ap.parse_args()
     sngs = [s for s in args.sngs.split(",") if s]
+    if args.area_only:
+        print(area_table(args.area_states))
+        return
 
     print("## Steady state of the tanh FSM (Bernoulli input)\n")
     print(steady_table([2, 4, 8, 16, 32, 64]))
