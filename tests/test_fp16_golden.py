@@ -353,3 +353,40 @@ def test_shapes_broadcast():
     assert r.shape == f.shape == (2, 2)
     flat_r, flat_f = evaluate(np.zeros(4, int), 0, a.ravel(), np.full(4, 0x3C00), np.full(4, 0x3C00))
     assert np.array_equal(r.ravel(), flat_r) and np.array_equal(f.ravel(), flat_f)
+
+
+def _alignment_sweep(acc, per_d=200, seed=9):
+    """fma vectors with the addend's exponent at every distance d from the product's exponent
+    (both signs, all modes, random and all-zeros/all-ones fractions): the alignment and sticky
+    logic at and around every shift, including where the smaller operand only makes a sticky bit."""
+    rng = np.random.default_rng(seed)
+    wide = acc == "fp32"
+    bias, emax_b, fb = (127, 254, 23) if wide else (15, 30, 10)
+    rows = []
+    for d in range(-75 if wide else -50, 76 if wide else 51):
+        ea, eb = rng.integers(1, 31, per_d), rng.integers(1, 31, per_d)
+        ec = (ea - 15) + (eb - 15) + d + bias
+        keep = (ec >= 1) & (ec <= emax_b)
+        k = int(keep.sum())
+        if not k:
+            continue
+        pick = lambda bits: np.where(rng.random(k) < .2, rng.choice([0, (1 << bits) - 1], k), rng.integers(0, 1 << bits, k))  # noqa: E731
+        a = (rng.integers(0, 2, k) << 15) | (ea[keep] << 10) | pick(10)
+        b = (rng.integers(0, 2, k) << 15) | (eb[keep] << 10) | pick(10)
+        c = (rng.integers(0, 2, k) << (31 if wide else 15)) | (ec[keep] << fb) | pick(fb)
+        rows.append((a, b, c))
+    a, b, c = (np.concatenate(x) for x in zip(*rows))
+    n = len(a)
+    v = {"op": np.zeros(5 * n, np.int64), "rm": np.repeat(np.arange(5), n),
+         "a": np.tile(a, 5), "b": np.tile(b, 5), "c": np.tile(c, 5)}
+    return v
+
+
+@pytest.mark.parametrize("acc", ["fp16", "fp32"])
+def test_alignment_sweep_against_softfloat(acc):
+    v = _alignment_sweep(acc)
+    got = _run(v, acc)
+    ref = softfloat_evaluate(v["op"], v["rm"], v["a"], v["b"], v["c"], acc=acc)
+    msgs, nbad = _mismatches(v, got, ref)
+    _report(f"fma alignment sweep vs SoftFloat, acc={acc}", v, (got[0] == ref[0]) & (got[1] == ref[1]))
+    assert nbad == 0, "\n".join(msgs)
