@@ -104,3 +104,46 @@ def test_regression_catches_a_wrong_design(tmp_path: Path):
 @pytest.mark.sim
 def test_rtl_wide(sim):
     regression(UNIT, ScDotParams(inputs=64, width=16, length=16, sng="sobol", seed=77), sim, count=60).raise_if_failed()
+
+
+def test_start_while_busy_is_ignored():
+    """Amaranth simulation: a second start in the middle of a run changes nothing; done comes L
+    edges after the first start with the first operands' golden result, then a back-to-back run
+    (start in the done cycle) gives the second operands' result."""
+    from amaranth.sim import Simulator
+    from schw.units.sc_dot import ScDot
+    p = ScDotParams(inputs=2, width=4, length=16, sng="sobol", seed=3)
+    first, second = ([3, 12], [9, 1]), ([15, 0], [7, 7])
+    want = dot_counts(p, np.array([first[0], second[0]]), np.array([first[1], second[1]]))
+    dut = ScDot(p)
+    seen = []
+
+    def put(ctx, ops):
+        for i in range(2):
+            ctx.set(dut.a[i], ops[0][i])
+            ctx.set(dut.b[i], ops[1][i])
+
+    async def bench(ctx):
+        put(ctx, first)
+        ctx.set(dut.start, 1)
+        await ctx.tick()
+        ctx.set(dut.start, 0)
+        for t in range(1, 40):
+            if t == 5:  # mid-run start with other operands: must be ignored
+                put(ctx, second)
+                ctx.set(dut.start, 1)
+            if ctx.get(dut.done):
+                seen.append((t, ctx.get(dut.result)))
+                ctx.set(dut.start, len(seen) == 1)  # back to back with the second operands
+            await ctx.tick()
+            if t == 5:
+                ctx.set(dut.start, 0)
+            elif len(seen) == 1 and seen[0][0] == t:
+                ctx.set(dut.start, 0)
+    sim = Simulator(dut)
+    sim.add_clock(1e-6)
+    sim.add_testbench(bench)
+    sim.run()
+    # t counts clock edges; start is sampled at edge 1 and at edge 18 (the done cycle), done is
+    # visible after the L-th edge after each
+    assert seen == [(1 + 16, want[0]), (18 + 16, want[1])]
