@@ -168,7 +168,7 @@ SLOW += [(SIGMOID, {"states": 16, "sng": "sobol", "length": 1024}, None),
 
 
 def _id(v):
-    return v.name if hasattr(v, "name") else "-".join(map(str, v.values())) if isinstance(v, dict) else str(v or "")
+    return v.name if hasattr(v, "name") else "-".join(map(str, v.values())) if isinstance(v, dict) else (v or "all-sims")
 
 
 @pytest.mark.sim
