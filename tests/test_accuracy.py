@@ -137,3 +137,24 @@ def test_invalid_length_is_a_param_error():
     from schw.errors import ParamError
     with pytest.raises(ParamError):
         UNIT.accuracy(ScMulParams(width=8), [100])
+
+
+def test_schw_accuracy_command_end_to_end(tmp_path):
+    from click.testing import CliRunner
+    from schw.cli import cli
+    plot = tmp_path / "acc.png"
+    res = CliRunner().invoke(cli, ["accuracy", "sc-mul", "--sng", "sobol,lfsr", "--seed", "0",
+                                   "--lengths", "16,1024", "--json", "--plot", str(plot)])
+    assert res.exit_code == 0, res.output
+    rows = json.loads(res.output)
+    assert [(r["params"]["sng"], r["length"]) for r in rows] == [("sobol", 16), ("sobol", 1024), ("lfsr", 16), ("lfsr", 1024)]
+    assert abs(rows[1]["rmse"] - SOBOL_REFERENCE_RMSE[1024]) <= 0.05 * SOBOL_REFERENCE_RMSE[1024]
+    assert plot.read_bytes()[:4] == b"\x89PNG"
+    table = CliRunner().invoke(cli, ["accuracy", "sc-mul", "--sng", "sobol", "--seed", "0"])
+    assert table.exit_code == 0 and "sng=sobol" in table.output
+    lines = [ln.split() for ln in table.output.splitlines()]
+    assert [int(ln[0]) for ln in lines if ln and ln[0].isdigit()] == [16, 64, 256, 1024]  # default lengths
+    for ln in lines:
+        if ln and ln[0].isdigit():
+            ref = SOBOL_REFERENCE_RMSE[int(ln[0])]
+            assert abs(float(ln[2]) - ref) <= 0.05 * ref
