@@ -24,6 +24,10 @@ def configs(w: int, n: int):
          "signed, M = 16, one source set for the array"),
         ("sc-gdc-array", dict(width=w, operand_width=n, coding="signed", shared=True, weights=16, source_sets=4), 16,
          "signed, M = 16, 4 source sets"),
+        ("sc-gdc-array", dict(width=w, operand_width=n, coding="signed", shared=True, weights=64, cols=8,
+                              source_sets=1), 64, "signed, 8 x 8 outer-product layout, one source set"),
+        ("sc-gdc-array", dict(width=w, operand_width=n, coding="signed", shared=True, weights=64, cols=8,
+                              source_sets=8), 64, "signed, 8 x 8 outer-product layout, a set per row/column"),
         ("sc-gdm", dict(width=w, operand_width=n, momentum_exp=3, eta_exp=3), 1, "m = e = 3, own LFSR"),
     ]
 
