@@ -90,6 +90,25 @@ def exp_fsm(states: int, gain: int) -> Fsm:
 
 # -- golden model --------------------------------------------------------------------------
 
+def _steps(fsm: Fsm, n: int, columns, stream: bool, length: int):
+    table = fsm.table()
+    top = fsm.states - 1
+    s = np.full(n, fsm.initial, dtype=np.int32)
+    out = np.empty((length, n), dtype=bool) if stream else None
+    ones = np.zeros(n, dtype=np.int64)
+    for t, col in enumerate(columns):
+        y = table[s]
+        if stream:
+            out[t] = y
+        else:
+            ones += y
+        s += col
+        s += col
+        s -= 1
+        np.clip(s, 0, top, out=s)
+    return np.ascontiguousarray(out.T) if stream else ones
+
+
 def run(fsm: Fsm, bits: np.ndarray, stream: bool = False):
     """Run ``fsm`` on every row of ``bits`` (bool, shape (n, L)), all from the initial state.
 
@@ -101,22 +120,16 @@ def run(fsm: Fsm, bits: np.ndarray, stream: bool = False):
         raise ValueError("bits must have shape (streams, L)")
     n, length = bits.shape
     cols = np.ascontiguousarray(bits.T)  # one contiguous row per cycle
-    table = fsm.table()
-    top = fsm.states - 1
-    s = np.full(n, fsm.initial, dtype=np.int32)
-    out = np.empty((length, n), dtype=bool) if stream else None
-    ones = np.zeros(n, dtype=np.int64)
-    for t in range(length):
-        y = table[s]
-        if stream:
-            out[t] = y
-        else:
-            ones += y
-        s += cols[t]
-        s += cols[t]
-        s -= 1
-        np.clip(s, 0, top, out=s)
-    return np.ascontiguousarray(out.T) if stream else ones
+    return _steps(fsm, n, cols, stream, length)
+
+
+def run_comparator(fsm: Fsm, codes: np.ndarray, operands: np.ndarray) -> np.ndarray:
+    """Ones count of ``fsm`` driven by the comparator streams ``codes[t] < operands[i]``, one per
+    operand; the same as ``run(fsm, comparator_streams(codes, operands))`` without building the
+    (operands, L) bit matrix (memory O(operands), not O(operands x L))."""
+    ops = np.asarray(operands, dtype=np.int64)
+    codes = np.asarray(codes, dtype=np.int64)
+    return _steps(fsm, ops.size, (c < ops for c in codes), False, codes.size)
 
 
 def bernoulli_streams(p: np.ndarray, length: int, rng: np.random.Generator) -> np.ndarray:

@@ -159,3 +159,12 @@ def test_golden_monte_carlo_rmse_matches_exact(states):
     sq = (2 * ones / length - 1 - np.repeat(F.tanh_target(states, x), runs)) ** 2
     exact = F.bernoulli_rmse(fsm, x, length, F.tanh_target(states, x), bipolar=True) ** 2
     assert abs(sq.mean() - exact) <= 5 * sq.std(ddof=1) / np.sqrt(sq.size)
+
+
+def test_run_comparator_equals_run_on_comparator_streams():
+    from schw.sng import SngSpec, comparator_streams
+
+    codes = SngSpec("sobol", 6, 3).codes(1, 200)[0]
+    ops = np.array([0, 1, 5, 31, 32, 33, 63, 17, 17])
+    for fsm in (F.tanh_fsm(8), F.exp_fsm(6, 2)):
+        assert np.array_equal(F.run_comparator(fsm, codes, ops), F.run(fsm, comparator_streams(codes, ops)))

@@ -27,10 +27,11 @@ from amaranth.lib.wiring import In, Out
 from .. import fsm as F
 from ..errors import ParamError
 from ..params import Params, choice, even_range, int_range, param, power_of_two
-from ..sng import COMPARATOR_RULE, SNG_KINDS, SngBank, SngSpec, comparator_streams
+from ..sng import COMPARATOR_RULE, SNG_KINDS, SngBank, SngSpec
 from . import register
 from .base import Unit
 from .sc_mul import corner_codes
+
 
 class FsmStream(wiring.Component):
     """A Brown & Card FSM on one stream.
@@ -164,8 +165,7 @@ def fsm_counts(p, a) -> np.ndarray:
     a = np.asarray(a, dtype=np.int64)
     codes = p.spec.codes(1, p.length)[0]
     ua, inv = np.unique(a, return_inverse=True)
-    ones = F.run(p.fsm, comparator_streams(codes, ua))
-    return ones[inv.reshape(a.shape)]
+    return F.run_comparator(p.fsm, codes, ua)[inv.reshape(a.shape)]
 
 
 def bipolar_value(width: int, a) -> np.ndarray:
