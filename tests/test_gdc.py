@@ -217,20 +217,21 @@ def test_gdm_follows_float_momentum_sgd_on_a_quadratic():
 
 # -- RTL regression ---------------------------------------------------------------------
 
+# default suite: one build per unit and simulator; the rest run with --runslow
 GDC_POINTS = [
-    dict(width=4, step_exp=3, coding="unipolar", shared=True, sng="lfsr"),
     dict(width=32, step_exp=20, coding="signed", shared=False, sng="sobol", seed=5, operand_width=6),
 ]
 GDC_SLOW = [
+    dict(width=4, step_exp=3, coding="unipolar", shared=True, sng="lfsr"),
     dict(width=16, step_exp=10, coding="bipolar", shared=False, sng="lfsr", seed=1234),
     dict(width=7, coding="signed", shared=True, sng="lfsr", operand_width=3),
     dict(width=9, coding="bipolar", shared=True, sng="sobol", operand_width=11),
 ]
 ARRAY_POINTS = [
-    dict(weights=5, source_sets=2, width=6, coding="bipolar", shared=True, sng="sobol"),
     dict(weights=6, cols=3, source_sets=2, width=5, coding="signed", shared=False, seed=99),
 ]
 ARRAY_SLOW = [
+    dict(weights=5, source_sets=2, width=6, coding="bipolar", shared=True, sng="sobol"),
     dict(weights=3, source_sets=3, width=5, coding="signed", shared=False, seed=99),
     dict(weights=6, cols=2, source_sets=3, width=6, coding="bipolar", shared=False, sng="sobol"),
     dict(weights=4, cols=4, source_sets=2, width=4, coding="unipolar", shared=True),
