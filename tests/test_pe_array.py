@@ -1,0 +1,270 @@
+"""pe-array: parameters, generator, golden model (against independent references), tiling,
+cycle model, and the regression on both simulators (including deliberately broken arrays).
+
+Tiers: the golden model alone (no tools), then cocotb on Verilator and Icarus. The default
+suite runs a few configurations; ``--runslow`` runs every shape x PE x dataflow on both
+simulators, 16x16 fp16 on Verilator, and 8x8 with idle gaps.
+"""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import need
+from schw.array import model
+from schw.errors import CheckFailed, ParamError
+from schw.output import generate
+from schw.units import get
+
+UNIT = get("pe-array")
+P = UNIT.Params
+SHAPES = [(1, 1), (2, 3), (3, 5), (4, 4), (8, 8)]
+PES = ("int8", "fp16", "sc")
+DATAFLOWS = ("os", "ws")
+
+
+# -- parameters and generation ----------------------------------------------------------------
+def test_defaults_and_validation():
+    p = P()
+    assert (p.rows, p.cols, p.pe, p.dataflow) == (8, 8, "int8", "os")
+    assert P(rows=5).cols == 5 and P(rows=5, cols=3).cols == 3
+    for bad in ({"rows": 0}, {"rows": 65}, {"cols": 65}, {"pe": "fp8"}, {"dataflow": "is"},
+                {"pe": "int8", "length": 32}, {"pe": "sc", "acc": "fp16"}):
+        with pytest.raises(ParamError):
+            P(**bad)
+
+
+def test_generate_default_is_deterministic_and_documents_the_interface():
+    g1, g2 = generate(UNIT, P()), generate(UNIT, P(rows=8, cols=8))
+    assert g1.verilog == g2.verilog and g1.top == g2.top
+    names = {q["name"] for q in g1.manifest["ports"]}
+    assert names == {"clk", "rst", "in_valid", "in_last", "in_ready", "a", "b", "out_valid", "out"}
+    widths = {q["name"]: q["width"] for q in g1.manifest["ports"]}
+    assert widths["a"] == 64 and widths["b"] == 64 and widths["out"] == 8 * 32
+    for key in ("loading", "draining", "formulas", "accumulation_order", "ports_doc"):
+        assert g1.manifest[key]
+    ws = generate(UNIT, P(rows=3, cols=5, dataflow="ws", pe="fp16", acc="fp16"))
+    w = {q["name"]: q["width"] for q in ws.manifest["ports"]}
+    assert w["a"] == 3 * 16 and w["w"] == 5 * 16 and w["psum"] == 5 * 16 and w["out"] == 5 * 16
+    assert f"module {ws.top}(" in ws.verilog.replace(" (", "(")
+
+
+def test_generate_large_arrays():
+    for r in (32, 64):
+        g = generate(UNIT, P(rows=r))
+        assert g.manifest["array"]["rows"] == r and len(g.verilog) < 100_000
+
+
+# -- golden model against independent references ----------------------------------------------
+def _wrap32(x):
+    return np.asarray(x, dtype=np.int64) & 0xFFFFFFFF
+
+
+@pytest.mark.parametrize("df", DATAFLOWS)
+@pytest.mark.parametrize("shape", [(1, 1), (2, 3), (3, 5)])
+def test_int8_tiled_result_equals_integer_matmul(shape, df):
+    p = P(rows=shape[0], cols=shape[1], dataflow=df)
+    probs = model.make_problems(p, seed=3, count=6)
+    prog = model.build_program(p, probs)
+    for prob, res in zip(probs, prog.results):
+        ref = model._sext8(prob.A) @ model._sext8(prob.B)  # exact in int64
+        assert np.array_equal(res, _wrap32(ref))
+
+
+def test_int8_wraps_modulo_2_32():
+    p = P(rows=1)
+    K = 1 << 17  # 2^17 * (-128 * -128) = 2^31: one past the largest positive int32
+    a = np.full((1, K), 0x80, dtype=np.int64)
+    got = model.fold(p, a[:, :, None], a.T[:, :, None])
+    assert int(got[0, 0]) == 1 << 31
+
+
+def _softfloat_fold(p, A, B):
+    """Sequential fma chain acc = fma(a, b, acc) from the neutral zero, via Berkeley SoftFloat."""
+    from schw.fp16.golden import softfloat_evaluate
+    M, K = A.shape
+    N = B.shape[1]
+    acc = np.full(M * N, p.zero, dtype=np.int64)
+    for k in range(K):
+        a = np.repeat(A[:, k], N)
+        b = np.tile(B[k, :], M)
+        acc, _ = softfloat_evaluate(np.zeros_like(acc), p.rm_code, a, b, acc, acc=p.acc)
+        acc = np.asarray(acc, dtype=np.int64)
+    return acc.reshape(M, N)
+
+
+@pytest.mark.parametrize("acc,rm", [("fp16", "rne"), ("fp32", "rne"), ("fp16", "rdn"), ("fp32", "rtz")])
+def test_fp16_golden_is_the_softfloat_fma_chain_for_every_tiling(acc, rm):
+    rng = np.random.default_rng(5)
+    for shape, df in (((2, 3), "os"), ((3, 5), "ws"), ((4, 4), "ws"), ((1, 1), "os")):
+        p = P(rows=shape[0], cols=shape[1], pe="fp16", dataflow=df, acc=acc, rm=rm)
+        M, N, K = 5, 4, 9
+        A = model.random_codes(p, rng, (M, K), special_rate=0.15)
+        B = model.random_codes(p, rng, (K, N), special_rate=0.15)
+        A[0, :] = 0x8000  # a row of -0: the sign of an all-zero sum depends on the start value
+        B[:, 0] = 0x0000
+        prob = model.Problem(A, B)
+        ref = _softfloat_fold(p, A, B)
+        prog = model.build_program(p, [prob])
+        assert np.array_equal(prog.results[0], ref)
+        assert np.array_equal(model.reference(p, prob), ref)
+
+
+def test_fp16_special_values_are_generated():
+    p = P(pe="fp16")
+    x = np.concatenate([pr.A.ravel() for pr in model.make_problems(p, 1, 6)])
+    exp, frac = (x >> 10) & 0x1F, x & 0x3FF
+    assert ((exp == 0) & (frac != 0)).any()           # subnormals
+    assert ((exp == 31) & (frac == 0)).any()          # infinities
+    assert ((exp == 31) & (frac != 0)).any()          # NaNs
+    assert ((x == 0) | (x == 0x8000)).any()           # zeros
+
+
+def test_fp16_matmul_sanity_within_tolerance():
+    p = P(rows=4, pe="fp16", acc="fp32")
+    rng = np.random.default_rng(2)
+    A = model.random_codes(p, rng, (6, 11))
+    B = model.random_codes(p, rng, (11, 7))
+    got = model.result_float(p, model.reference(p, model.Problem(A, B)), 11)
+    fa, fb = model.as_float(p, A), model.as_float(p, B)
+    bound = np.abs(fa) @ np.abs(fb) * 11 * 2.0 ** -23 + 1e-30
+    assert np.all(np.abs(got - fa @ fb) <= bound)
+
+
+def test_sc_result_is_the_sum_of_per_chunk_dot_counts():
+    from schw.units.sc_dot import dot_counts
+    for df in DATAFLOWS:
+        p = P(rows=2, cols=3, pe="sc", dataflow=df, inputs=3, length=32)
+        rng = np.random.default_rng(9)
+        K = 7
+        A = model.random_codes(p, rng, (4, K))
+        B = model.random_codes(p, rng, (K, 5))
+        kp = model.padded_k(p, K)
+        Ap = np.full((4, kp), p.pad_a)
+        Bp = np.full((kp, 5), p.pad_b)
+        Ap[:, :K], Bp[:K] = A, B
+        want = np.zeros((4, 5), dtype=np.int64)
+        for i in range(4):
+            for j in range(5):
+                chunks = [(Ap[i, s:s + 3], Bp[s:s + 3, j]) for s in range(0, kp, 3)]
+                want[i, j] = sum(int(dot_counts(p.sc_params(), a[None], b[None])[0]) for a, b in chunks)
+        assert np.array_equal(model.build_program(p, [model.Problem(A, B)]).results[0], want)
+        est = model.result_float(p, want, K)
+        exact = model.as_float(p, A) @ model.as_float(p, B)
+        assert np.abs(est - exact).mean() < 0.25 * kp  # an estimate, not garbage
+
+
+def test_pack_layout():
+    p = P(rows=2, cols=3)
+    assert model.pack(p, np.array([[1, 2, 3]]), 8) == [0x030201]
+    q = P(rows=2, pe="sc", inputs=2, width=4)
+    assert model.pack(q, np.array([[[1, 2], [3, 4]]]), 8) == [0x4321]
+
+
+# -- cycle model ------------------------------------------------------------------------------------
+@pytest.mark.parametrize("df", DATAFLOWS)
+@pytest.mark.parametrize("pe", PES)
+def test_cycle_model_matches_the_closed_form(pe, df):
+    for r, c in SHAPES:
+        p = P(rows=r, cols=c, pe=pe, dataflow=df, **({"length": 8} if pe == "sc" else {}))
+        for seed in (1, 2):
+            shapes = model.problem_shapes(p, seed, 3)
+            rng = np.random.default_rng(seed)
+            probs = [model.Problem(model.random_codes(p, rng, (m, k)), model.random_codes(p, rng, (k, n)))
+                     for m, n, k in shapes]
+            prog = model.build_program(p, probs)
+            pred = model.cycle_model(p, prog)
+            rep = model.cycle_report(p, prog, pred["end"])
+            assert rep["agree"], (r, c, pe, df, rep)
+            assert len(pred["outputs"]) == len(prog.expected)
+            assert all(b > a for a, b in zip(pred["outputs"], pred["outputs"][1:]))
+
+
+def test_cycle_formulas_single_tile():
+    p = P(rows=4, cols=6)
+    prog = model.build_program(p, [model.Problem(np.ones((4, 10), int), np.ones((10, 6), int))])
+    assert model.analytic_steps(p, prog) == 10 + 2 * 4 + 6 - 1  # K + 2R + C - 1
+    w = P(rows=4, cols=6, dataflow="ws")
+    prog = model.build_program(w, [model.Problem(np.ones((9, 4), int), np.ones((4, 6), int))])
+    assert model.analytic_steps(w, prog) == 4 + 9 + 4 + 6 - 1  # R + M + R + C - 1
+
+
+# -- simulation -----------------------------------------------------------------------------------
+def _params(pe, df, r, c):
+    extra = {"length": 8, "inputs": 2} if pe == "sc" else {}
+    return P(rows=r, cols=c, pe=pe, dataflow=df, **extra)
+
+
+def _run(p, sim, count=2, **kw):
+    from schw.array.regress import regression
+    rep = regression(UNIT, p, sim, count=count, **kw)
+    rep.raise_if_failed()
+    cyc = rep.details["cycles"]
+    assert rep.vectors > 0 and cyc["accept_cycles_match"]
+    if "gaps" not in kw:
+        assert cyc["agree"] and cyc["total_cycles_measured"] == cyc["total_cycles_analytic"]
+    return rep
+
+
+DEFAULT_SIM = [("int8", "os", 3, 5), ("fp16", "ws", 2, 3), ("sc", "os", 2, 3)]
+
+
+@pytest.mark.parametrize("pe,df,r,c", DEFAULT_SIM)
+def test_array_regression(sim, pe, df, r, c):
+    _run(_params(pe, df, r, c), sim)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("df", DATAFLOWS)
+@pytest.mark.parametrize("pe", PES)
+@pytest.mark.parametrize("shape", SHAPES, ids=[f"{r}x{c}" for r, c in SHAPES])
+def test_array_regression_every_shape(sim, shape, pe, df):
+    _run(_params(pe, df, *shape), sim)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("df", DATAFLOWS)
+def test_fp16_16x16_on_verilator(df):
+    need("cocotb", "verilator")
+    _run(P(rows=16, pe="fp16", dataflow=df), "verilator", count=2)
+
+
+@pytest.mark.parametrize("df", DATAFLOWS)
+def test_idle_gaps_follow_the_cycle_model(df):
+    need("cocotb", "icarus")
+    _run(P(rows=2, cols=3, dataflow=df), "icarus", count=3, gaps=0.3)
+
+
+def _amaranth_array(tmp_path: Path, p, fault=None) -> Path:
+    """The same contract implemented by the Amaranth PeArray (a second implementation)."""
+    from amaranth.back import verilog
+    from schw.units.pe_array import PeArray
+    f = tmp_path / f"dut_{fault}.v"
+    f.write_text(verilog.convert(PeArray(p, fault=fault), name=UNIT.top(p), emit_src=False))
+    return f
+
+
+@pytest.mark.parametrize("df,fault", [("os", "no_reset"), ("ws", "stale_weights")])
+def test_verify_accepts_a_second_implementation_and_catches_broken_ones(tmp_path, df, fault):
+    need("cocotb", "icarus")
+    from schw.verify import regression
+    p = P(rows=2, cols=3, dataflow=df)
+    good = regression(UNIT, p, "icarus", rtl=[_amaranth_array(tmp_path, p)], count=2)
+    good.raise_if_failed()
+    bad = regression(UNIT, p, "icarus", rtl=[_amaranth_array(tmp_path, p, fault)], count=2)
+    assert not bad.passed and bad.mismatches
+    with pytest.raises(CheckFailed):
+        bad.raise_if_failed()
+
+
+def test_cli_gen_default_and_verify_broken(tmp_path):
+    need("cocotb", "icarus")
+    from schw.cli import main
+    assert main(["gen", "pe-array", "--rows", "8", "-o", str(tmp_path / "out")]) == 0
+    files = sorted(x.name for x in (tmp_path / "out").iterdir())
+    assert any(f.endswith(".v") for f in files) and any(f.endswith(".json") for f in files)
+    p = P(rows=2, cols=3)
+    broken = _amaranth_array(tmp_path, p, "no_reset")
+    assert main(["verify", "pe-array", "--rows", "2", "--cols", "3", "--rtl", str(broken),
+                 "--sim", "icarus", "--vectors", "1"]) != 0
