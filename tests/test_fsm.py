@@ -159,12 +159,15 @@ FAST = [
     (TANH, {"states": 64, "sng": "sobol", "length": 256}, None),
     (SIGMOID, {"states": 6, "sng": "halton", "width": 6, "length": 32}, "icarus"),
     (EXP, {"states": 16, "gain": 2, "sng": "lfsr", "length": 64}, "icarus"),
+    (TANH, {"states": 2, "width": 2, "length": 4}, "icarus"),  # smallest everything
+    (EXP, {"states": 255, "gain": 200, "width": 3, "length": 8, "sng": "ramp"}, "icarus"),  # odd N, big G
 ]
 SLOW = [(TANH, {"states": n, "sng": s, "length": 1024, "seed": 3}, None) for n in (4, 8, 16, 64, 256) for s in ("lfsr", "sobol")]
 SLOW += [(unit, kw, None) for unit, kw, only in FAST if only]
 SLOW += [(SIGMOID, {"states": 16, "sng": "sobol", "length": 1024}, None),
          (EXP, {"states": 32, "gain": 4, "sng": "sobol", "length": 1024}, None),
-         (EXP, {"states": 8, "gain": 1, "sng": "lfsr", "width": 12, "length": 4096}, None)]
+         (EXP, {"states": 8, "gain": 1, "sng": "lfsr", "width": 12, "length": 4096}, None),
+         (TANH, {"states": 256, "sng": "sobol", "seed": 99, "width": 16, "length": 4096}, None)]
 
 
 def _id(v):
