@@ -217,3 +217,21 @@ def test_cli_verify_rtl(tmp_path):
                                     "--rtl", str(rtl), "--sim", "icarus", "--vectors", "20"])
     assert res.exit_code == 0, res.output
     assert "PASS" in res.output
+
+
+def test_cli_accuracy_json():
+    """`schw accuracy fsm-tanh --states 4,8 --lengths 64,256 --json`: one row per (N, L), equal
+    to the unit's accuracy()."""
+    import json
+
+    from click.testing import CliRunner
+    from schw.cli import cli
+
+    res = CliRunner().invoke(cli, ["accuracy", "fsm-tanh", "--states", "4,8", "--width", "6",
+                                   "--lengths", "64,256", "--json"])
+    assert res.exit_code == 0, res.output
+    rows = json.loads(res.output)
+    assert sorted((r["params"]["states"], r["length"]) for r in rows) == [(4, 64), (4, 256), (8, 64), (8, 256)]
+    for r in rows:
+        ref = TANH.accuracy(TANH.Params(states=r["params"]["states"], width=6), [r["length"]])[0]
+        assert r["rmse"] == ref["rmse"] and r["cases"] == 64
