@@ -257,3 +257,17 @@ def test_rtl_matches_golden(sim, unit, kw):
     report = regression(unit, p, sim, count=200)
     report.raise_if_failed()
     assert report.vectors >= 200
+
+
+@pytest.mark.parametrize("unit,kw", [(GDC, dict(coding="signed")), (ARRAY, dict(weights=6, cols=3)),
+                                     (GDM, dict()), (FXP, dict(extra_bits=3))])
+def test_generation_is_deterministic_and_manifest_states_the_interface(unit, kw):
+    from schw.output import generate
+    p = unit.Params(**kw)
+    a, b = generate(unit, p), generate(unit, p)
+    assert a.verilog == b.verilog
+    names = {port["name"] for port in a.manifest["ports"]}
+    assert {"load", "en"} <= names
+    assert "interface" in a.manifest and "load" in a.manifest["interface"]
+    if unit is ARRAY:  # outer layout: 2 rows of x, 3 columns of dp/dn, 6 counters
+        assert {"x__1", "dp__2", "dn__2", "w__5", "w_in__5"} <= names and "x__2" not in names
