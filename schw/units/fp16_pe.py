@@ -42,6 +42,8 @@ FORMATS = {"fp16": (5, 10), "fp32": (8, 23)}
 #: register boundaries used for each S: 1 = after decode/multiply, 2 = after align/add,
 #: 3 = after normalise, 4 = at the outputs
 CUTS = {0: (), 1: (4,), 2: (2, 4), 3: (1, 2, 4), 4: (1, 2, 3, 4)}
+BOUNDARIES = {1: "after decode/special cases/11x11 multiply", 2: "after addend alignment and add",
+              3: "after leading-zero count and normalisation", 4: "outputs (after rounding and packing)"}
 
 
 @dataclass(frozen=True)
@@ -362,7 +364,9 @@ class Fp16PeUnit(Unit):
                 "out_valid": "result and flags valid; high latency_cycles cycles after in_valid "
                              "(combinational when latency_cycles = 0)",
                 "reset": "synchronous rst drops the operations in flight (out_valid low until new ones arrive)",
+                "throughput": "one operation per cycle, no stalls, op and rm may change every cycle",
             },
+            "pipeline_registers": [BOUNDARIES[k] for k in CUTS[p.stages]],
             **contract_dict(p.acc, p.ftz),
         }
 
