@@ -66,6 +66,19 @@ def contract(p) -> dict:
                         "cycle 0 after reset and every step_cycles after)"),
         "formulas": formulas(p),
         "pe_detail": _pe_detail(p),
+        "next": _next_steps(p),
+    }
+
+
+def _next_steps(p) -> dict:
+    defaults = type(p)()
+    args = " ".join(f"--{k.replace('_', '-')} {v}" for k, v in p.as_dict().items()
+                    if v != getattr(defaults, k) or k == "rows")
+    return {
+        "simulate": f"schw sim pe-array {args} --sim both",
+        "verify_other_rtl": f"schw verify pe-array {args} --rtl YOUR.v --top YOUR_TOP",
+        "synthesize": f"schw synth pe-array {args}",
+        "golden_model": "schw.array.model: build_program(p, [Problem(A, B)]).results, cycle_model(p, prog)",
     }
 
 

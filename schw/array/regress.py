@@ -63,6 +63,20 @@ class _M(Mismatch):
         return _fmt(self)
 
 
+class ArrayReport(Report):
+    """A :class:`~schw.verify.Report` whose summary also gives the cycle report."""
+
+    def summary(self) -> str:
+        c = self.details.get("cycles", {})
+        status = "PASS" if self.passed else "FAIL"
+        meas = c.get("total_cycles_measured")
+        cyc = (f"cycles measured {meas} / analytic {c.get('total_cycles_analytic')}"
+               if meas is not None else f"cycles predicted {c.get('total_cycles_predicted')} (idle gaps)")
+        return (f"{status}: {self.unit} top {self.top} on {self.sim}: {self.vectors} output rows "
+                f"({len(c.get('problems', []))} GEMM problems, {c.get('tiles')} tiles), seed {self.seed}, "
+                f"{len(self.mismatches)} mismatches; {cyc}, utilization {c.get('compute_util_pct')} %")
+
+
 def regression(unit, p, sim: str, *, rtl=None, top=None, seed: int = 1, count: int | None = None,
                keep: Path | None = None, gaps: float = 0.0, junk: bool = True, problems=None) -> Report:
     from schw.sim import runner
@@ -110,4 +124,4 @@ def regression(unit, p, sim: str, *, rtl=None, top=None, seed: int = 1, count: i
     if not gp and not report["agree"]:
         mism.append(_M(-1, {"cycles": "total"}, {"analytic": report["total_cycles_analytic"]},
                        {"measured": results["end"]}))
-    return Report(unit.name, sim, top, int(results["vectors"]), seed, mism, None, [], {"cycles": report})
+    return ArrayReport(unit.name, sim, top, int(results["vectors"]), seed, mism, None, [], {"cycles": report})
