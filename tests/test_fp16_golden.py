@@ -370,7 +370,9 @@ def _alignment_sweep(acc, per_d=200, seed=9):
         k = int(keep.sum())
         if not k:
             continue
-        pick = lambda bits: np.where(rng.random(k) < .2, rng.choice([0, (1 << bits) - 1], k), rng.integers(0, 1 << bits, k))  # noqa: E731
+        def pick(bits):
+            edge = rng.choice([0, (1 << bits) - 1], k)
+            return np.where(rng.random(k) < .2, edge, rng.integers(0, 1 << bits, k))
         a = (rng.integers(0, 2, k) << 15) | (ea[keep] << 10) | pick(10)
         b = (rng.integers(0, 2, k) << 15) | (eb[keep] << 10) | pick(10)
         c = (rng.integers(0, 2, k) << (31 if wide else 15)) | (ec[keep] << fb) | pick(fb)

@@ -66,7 +66,8 @@ def contract_dict(acc: str, ftz: bool = False) -> dict:
         "tininess": "after_rounding",
         "underflow_flag": "tiny (after rounding) and inexact",
         "fma_inf_times_zero": "invalid, canonical NaN, even when c is a quiet NaN",
-        "min_max": "IEEE 754-2019 minimumNumber/maximumNumber: NaN and number -> the number; both NaN -> canonical NaN; -0 < +0; a signalling NaN operand raises invalid",
+        "min_max": ("IEEE 754-2019 minimumNumber/maximumNumber: NaN and number -> the number; "
+                    "both NaN -> canonical NaN; -0 < +0; a signalling NaN operand raises invalid"),
         "compare": "lt/le raise invalid on any NaN operand, eq only on a signalling NaN; unordered -> 0; -0 == +0",
         "op_width": 3,
         "rm_width": 3,
