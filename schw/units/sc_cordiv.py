@@ -6,7 +6,10 @@ maximally correlated (SCC = +1). The CORDIV cell (:class:`~.sc_core.CorDiv`: a 2
 flip-flop) outputs ``z_t = a_t`` when ``b_t = 1`` and repeats its previous output bit
 otherwise (the flip-flop is cleared at ``start``, so ``z`` is 0 before the first ``b_t = 1``).
 For ``a <= b`` the output probability is ``a / b``; for ``a > b`` the output is 1 after the
-first ``b_t = 1``. ``result`` ((L).bit_length() bits) counts the ones of ``z`` over L cycles;
+first ``b_t = 1``. ``depth = D > 1`` keeps the last D output bits and, when ``b_t = 0``,
+outputs ``z_(t-1-s_t)`` with ``s_t`` = the top log2(D) bits of channel 1 of the same SNG kind
+(independent of the operands' source): the shuffle that removes the bias a deterministic
+source's run lengths cause with D = 1 (the history starts at 0 every run). ``result`` ((L).bit_length() bits) counts the ones of ``z`` over L cycles;
 ``result / L`` estimates ``min(a / b, 1)``. ``done`` pulses L edges after the edge that
 sampled ``start``.
 """
@@ -20,6 +23,7 @@ from amaranth.hdl import Module, Signal
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
+from ..errors import ParamError
 from ..params import Params, choice, int_range, param, power_of_two
 from ..sng import COMPARATOR_RULE, SngBank, SngSpec, comparator_streams
 from . import register
@@ -35,6 +39,15 @@ class ScCorDivParams(Params):
     length: int = param(256, power_of_two(4, 65536), "stream length L in cycles")
     sng: str = param("lfsr", choice("lfsr", "sobol", "halton", "ramp"), "SNG kind (one source for both operands)")
     seed: int = param(0, int_range(0, 2**32 - 1), "SNG seed")
+    depth: int = param(1, power_of_two(1, 16), "output history bits D (1 = the MUX + flip-flop CORDIV)")
+
+    def check(self):
+        if (self.depth - 1).bit_length() > self.width:
+            raise ParamError("depth", f"at most 2^width = {1 << self.width}", self.depth)
+
+    @property
+    def sel_bits(self) -> int:
+        return (self.depth - 1).bit_length()
 
     @property
     def spec(self) -> SngSpec:
@@ -45,19 +58,38 @@ class ScCorDivParams(Params):
         return self.length.bit_length()
 
 
+def cordiv_select(p: ScCorDivParams) -> np.ndarray:
+    """History index s_t of every run cycle (all zeros for depth 1)."""
+    if p.depth == 1:
+        return np.zeros(p.length, dtype=np.int64)
+    return p.spec.codes(2, p.length)[1].astype(np.int64) >> (p.width - p.sel_bits)
+
+
 def cordiv_counts(p: ScCorDivParams, a, b) -> np.ndarray:
     """Golden model: ones of the CORDIV output over L cycles for each pair (a[i], b[i]).
-    z_t = a at the last cycle s <= t with b_s = 1 (a running maximum of those indices), 0 if none."""
+
+    z_t = a_t where b_t = 1, else z_(t-1-s_t) (0 before cycle 0). Following those links from t
+    ends at the cycle whose a-bit z_t copies, or before the run (0). Depth 1: the link target is
+    the last cycle <= t with b = 1, a running maximum. Depth D: pointer doubling over the
+    links (log2 L vectorized gathers)."""
     a = np.asarray(a, dtype=np.int64).ravel()
     b = np.asarray(b, dtype=np.int64).ravel()
-    codes = p.spec.codes(1, p.length)[0]
-    t = np.arange(p.length)
+    L = p.length
+    codes = p.spec.codes(1, L)[0]
+    t = np.arange(L)
+    back = t - 1 - cordiv_select(p)
     out = np.empty(a.size, dtype=np.int64)
-    for s in blocks(a.size, 2 * p.length):
+    for s in blocks(a.size, 3 * L):
         sa = comparator_streams(codes, a[s])
         sb = comparator_streams(codes, b[s])
-        last = np.maximum.accumulate(np.where(sb, t, -1), axis=1)
-        z = np.take_along_axis(sa, np.maximum(last, 0), axis=1) & (last >= 0)
+        if p.depth == 1:
+            src = np.maximum.accumulate(np.where(sb, t, -1), axis=1)
+        else:
+            src = np.where(sb, t, back)  # one link; -1 and below: before the run
+            for _ in range(L.bit_length()):
+                live = src >= 0
+                src = np.where(live, np.take_along_axis(src, np.maximum(src, 0), axis=1), src)
+        z = np.take_along_axis(sa, np.maximum(src, 0), axis=1) & (src >= 0)
         out[s] = z.sum(axis=1)
     return out
 
@@ -74,8 +106,10 @@ class ScCorDiv(wiring.Component):
         p = self.p
         m = Module()
         m.submodules.ctl = ctl = RunControl(p.length)
-        m.submodules.sng = sng = SngBank(p.spec, 1, p.length)
-        m.submodules.div = div = CorDiv()
+        m.submodules.sng = sng = SngBank(p.spec, 1 if p.depth == 1 else 2, p.length)
+        m.submodules.div = div = CorDiv(p.depth)
+        if p.depth > 1:
+            m.d.comb += div.sel.eq(sng.codes[1][p.width - p.sel_bits:])
         m.submodules.counter = cnt = Apc(1, p.result_width)
         a_r = Signal(p.width)
         b_r = Signal(p.width)
@@ -111,9 +145,12 @@ class ScCorDivUnit(Unit):
         return {
             "handshake": HANDSHAKE,
             "value": "result / L estimates min(a / b, 1)",
-            "cell": "z = b_t ? a_t : z_(t-1); z_(-1) = 0 (cleared at start)",
+            "cell": ("z = b_t ? a_t : z_(t-1); z_(-1) = 0 (cleared at start)" if p.depth == 1 else
+                     f"z = b_t ? a_t : z_(t-1-s_t), s_t = top {p.sel_bits} bits of SNG channel 1; "
+                     "history cleared at start"),
             "comparator_rule": COMPARATOR_RULE,
-            "sng": {"kind": p.sng, "width": p.width, "seed": p.seed, "channels": p.spec.describe(1),
+            "sng": {"kind": p.sng, "width": p.width, "seed": p.seed,
+                    "channels": p.spec.describe(1 if p.depth == 1 else 2),
                     "operand_channel": {"a": 0, "b": 0}, "correlation": "shared source (SCC = +1)"},
         }
 

@@ -25,7 +25,7 @@ in the run's last cycle and keep latency = L.
 from __future__ import annotations
 
 import numpy as np
-from amaranth.hdl import Const, Module, Mux, Signal, signed
+from amaranth.hdl import Cat, Const, Module, Mux, Signal, signed
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
@@ -134,24 +134,33 @@ class UpDownCounter(wiring.Component):
 
 
 class CorDiv(wiring.Component):
-    """CORDIV cell: ``z = a`` in a cycle where ``b = 1``, else the last output bit (a 2:1 MUX and
-    one flip-flop). With a and b from one shared random source (maximally correlated) and
-    p_a <= p_b, p_z = p_a / p_b.
+    """CORDIV cell: ``z = a`` in a cycle where ``b = 1``; otherwise a past output bit. With
+    ``depth = 1`` that is the last output bit (a 2:1 MUX and one flip-flop, Chen & Hayes); with
+    ``depth = D > 1`` a D-bit history of outputs is kept and ``sel`` (uniform, independent of
+    a and b) picks ``z_(t-1-sel)``, which breaks the correlation between the divisor's run
+    lengths and the held bit. With a and b from one shared random source (maximally
+    correlated) and p_a <= p_b, p_z = p_a / p_b.
 
-    Ports: ``a``, ``b``, ``clear`` (held bit to 0), ``enable`` (In 1), ``z`` (Out 1, combinational).
+    Ports: ``a``, ``b``, ``clear`` (history to 0), ``enable`` (In 1), ``sel`` (In, range D;
+    only when D > 1), ``z`` (Out 1, combinational).
     """
 
-    def __init__(self):
-        super().__init__({"a": In(1), "b": In(1), "clear": In(1), "enable": In(1), "z": Out(1)})
+    def __init__(self, depth: int = 1):
+        self.depth = depth
+        ports = {"a": In(1), "b": In(1), "clear": In(1), "enable": In(1), "z": Out(1)}
+        if depth > 1:
+            ports["sel"] = In(range(depth))
+        super().__init__(ports)
 
     def elaborate(self, platform):
         m = Module()
-        held = Signal()
+        hist = Signal(self.depth)  # hist[j] = z of j + 1 enabled cycles ago
+        held = hist[0] if self.depth == 1 else hist.bit_select(self.sel, 1)
         m.d.comb += self.z.eq(Mux(self.b, self.a, held))
         with m.If(self.clear):
-            m.d.sync += held.eq(0)
+            m.d.sync += hist.eq(0)
         with m.Elif(self.enable):
-            m.d.sync += held.eq(self.z)
+            m.d.sync += hist.eq(Cat(self.z, hist[:-1]) if self.depth > 1 else self.z)
         return m
 
 
