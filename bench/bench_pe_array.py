@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import resource
 import subprocess
 import sys
 import tempfile
@@ -38,13 +39,18 @@ def bench_gen(sizes, pes):
     for pe in pes:
         for n in sizes:
             with tempfile.TemporaryDirectory() as out:
+                r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
                 t0 = time.perf_counter()
                 subprocess.run(["schw", "gen", "pe-array", "--rows", str(n), "--pe", pe, "-o", out],
                                check=True, capture_output=True, text=True)
                 dt = time.perf_counter() - t0
+                r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+                cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
                 size = sum(f.stat().st_size for f in Path(out).glob("*.v"))
-            rows.append({"pe": pe, "rows": n, "cols": n, "seconds": round(dt, 2), "verilog_bytes": size})
-            print(f"schw gen pe-array --rows {n} --pe {pe}: {dt:.2f} s, {size} bytes of Verilog", flush=True)
+            rows.append({"pe": pe, "rows": n, "cols": n, "seconds": round(dt, 2), "cpu_seconds": round(cpu, 2),
+                         "verilog_bytes": size})
+            print(f"schw gen pe-array --rows {n} --pe {pe}: {dt:.2f} s wall, {cpu:.2f} s CPU, "
+                  f"{size} bytes of Verilog", flush=True)
     return rows
 
 
