@@ -93,7 +93,11 @@ class TrainConfig:
 def read_idx(path: Path) -> np.ndarray:
     """Read an IDX file (optionally gzipped): unsigned-byte data, big-endian int32 dims."""
     path = Path(path)
-    raw = gzip.open(path).read() if path.suffix == ".gz" else path.read_bytes()
+    if path.suffix == ".gz":
+        with gzip.open(path) as f:
+            raw = f.read()
+    else:
+        raw = path.read_bytes()
     if len(raw) < 4 or raw[0] != 0 or raw[1] != 0:
         raise ParamError("data_dir", "IDX files (magic 0x0000 then type and rank)", f"{path.name}: bad magic")
     if raw[2] != 0x08:

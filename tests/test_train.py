@@ -17,7 +17,8 @@ from schw.train import Layer, TrainConfig, load_digits_split, load_mnist, quanti
 def write_idx(path, array, gz=False):
     a = np.asarray(array, dtype=np.uint8)
     raw = bytes([0, 0, 0x08, a.ndim]) + struct.pack(f">{a.ndim}i", *a.shape) + a.tobytes()
-    (gzip.open(path, "wb") if gz else open(path, "wb")).write(raw)
+    with (gzip.open(path, "wb") if gz else open(path, "wb")) as f:
+        f.write(raw)
 
 
 def tiny_mnist(tmp_path, n_train=40, n_test=12, side=4):
