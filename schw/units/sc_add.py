@@ -1,14 +1,16 @@
 """sc-mux-add and sc-or-add: SC adders, binary in, binary out (start/done/result like sc-mul).
 
 sc-mux-add (MUX scaled adder)
-    k = ``inputs`` operands (a power of two, 2..16) on the array port ``x`` (Verilog
+    k = ``inputs`` operands (2..16) on the array port ``x`` (Verilog
     ``x__0`` .. ``x__{k-1}``). Every operand's comparator reads the *data* source (channel 0
     of ``SngSpec(sng, N, seed)``): a MUX adder does not need independent data streams, only
     a select that is independent of them. The select generator is channel 1 of
     ``SngSpec(select, N, seed)`` (LFSR polynomial #2, Sobol dimension 2, Halton base 3, or the
-    clock-divided ramp): select index = the top log2(k) bits of its code, except for
-    ``select=ramp`` where it is the low log2(k) bits (floor(t / 2^N) mod k: each input is held
-    for a whole data ramp, so ramp data + ramp select is exact when k 2^N divides L).
+    clock-divided ramp): select index = ``(code * k) >> N`` (the top log2(k) bits when k is a
+    power of two; otherwise input j gets floor or ceil of 2^N / k of the codes, a weight within
+    2^-N of 1/k), except for ``select=ramp`` (k a power of two) where it is the low log2(k) bits
+    (floor(t / 2^N) mod k: each input is held for a whole data ramp, so ramp data + ramp select
+    is exact when k 2^N divides L).
     Output bit ``y_t = (code0_t < x[sel_t])``; ``result`` = ones over L cycles;
     ``result / L`` estimates ``mean_i x_i / 2^N``.
 
@@ -53,7 +55,7 @@ HANDSHAKE = {
 
 @dataclass(frozen=True)
 class ScMuxAddParams(Params):
-    inputs: int = param(2, power_of_two(2, 16), "number of operands k (power of two)")
+    inputs: int = param(2, int_range(2, 16), "number of operands k (a power of two with --select ramp)")
     width: int = param(8, int_range(2, 16), "operand width N in bits (p = code / 2^N)")
     length: int = param(256, power_of_two(4, 65536), "stream length L in cycles")
     sng: str = param("lfsr", choice(*SOURCES), "data source (one channel shared by every operand)")
@@ -63,6 +65,8 @@ class ScMuxAddParams(Params):
     def check(self):
         if (self.inputs - 1).bit_length() > self.width:
             raise ParamError("width", f"at least log2(inputs) = {(self.inputs - 1).bit_length()} bits", self.width)
+        if self.select == "ramp" and self.inputs & (self.inputs - 1):
+            raise ParamError("inputs", "a power of two with --select ramp", self.inputs)
 
     @property
     def data_spec(self) -> SngSpec:
@@ -86,7 +90,7 @@ def mux_select(p: ScMuxAddParams) -> np.ndarray:
     code = p.select_spec.codes(2, p.length)[1].astype(np.int64)
     if p.select == "ramp":
         return code & (p.inputs - 1)
-    return code >> (p.width - p.select_bits)
+    return (code * p.inputs) >> p.width
 
 
 def mux_add_counts(p: ScMuxAddParams, x) -> np.ndarray:
@@ -128,7 +132,7 @@ class ScMuxAdd(wiring.Component):
         for b in banks:
             m.d.comb += [b.restart.eq(ctl.load), b.step.eq(ctl.busy)]
         m.d.comb += mux.sel.eq(sel_code[:p.select_bits] if p.select == "ramp"
-                               else sel_code[p.width - p.select_bits:])
+                               else (sel_code * p.inputs)[p.width:])
         streams = []
         for i in range(p.inputs):
             x_r = Signal(p.width, name=f"x_r{i}")
@@ -167,7 +171,7 @@ class ScMuxAddUnit(Unit):
                          "used_by": "every operand"},
             "select": {"kind": p.select, "channel": p.select_spec.describe(2)[1],
                        "index": (f"low {p.select_bits} bits of the code" if p.select == "ramp"
-                                 else f"top {p.select_bits} bits of the code")},
+                                 else f"(code * {p.inputs}) >> {p.width}")},
         }
 
     def vectors(self, p, seed, count):
