@@ -392,3 +392,14 @@ def test_alignment_sweep_against_softfloat(acc):
     msgs, nbad = _mismatches(v, got, ref)
     _report(f"fma alignment sweep vs SoftFloat, acc={acc}", v, (got[0] == ref[0]) & (got[1] == ref[1]))
     assert nbad == 0, "\n".join(msgs)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("acc", ["fp16", "fp32"])
+def test_ftz_large(acc):
+    v = generate(seed=8, count=1_000_000, acc=acc)
+    got = _run(v, acc, ftz=True)
+    ref = _ftz_model(v, acc)
+    msgs, nbad = _mismatches(v, got, ref)
+    _report(f"ftz golden vs flush+SoftFloat+flush, acc={acc}, seed=8", v, (got[0] == ref[0]) & (got[1] == ref[1]))
+    assert nbad == 0, "\n".join(msgs)
