@@ -93,7 +93,7 @@ def _synth_text(text, top):
         return synthesize_verilog([f], top)
 
 
-def bench_synth(sizes, pes):
+def bench_synth(sizes, pes, dataflows=("os", "ws")):
     from schw.synth import synthesize
     from schw.units import get
     u = get("pe-array")
@@ -103,7 +103,7 @@ def bench_synth(sizes, pes):
         pe_rep = _synth_text(u.pe_verilog(p1), u.pe_module(p1))
         standin = _synth_text(_standin_pe("standin", p1.lane_width, p1.acc_width), "standin")
         for n in sizes:
-            for df in ("os", "ws"):
+            for df in dataflows:
                 p = u.Params(rows=n, pe=pe, dataflow=df)
                 t0 = time.perf_counter()
                 arr = synthesize(u, p)
@@ -133,6 +133,7 @@ def main(argv=None):
     ap.add_argument("--size", type=int, default=8)
     ap.add_argument("--pe", default=None)
     ap.add_argument("--sims", default="verilator,icarus")
+    ap.add_argument("--dataflows", default="os,ws")
     ap.add_argument("--json", type=Path, default=None, help="also write the rows as JSON")
     a = ap.parse_args(argv)
     if a.what == "gen":
@@ -140,7 +141,7 @@ def main(argv=None):
     elif a.what == "sim":
         rows = bench_sim(a.size, (a.pe or "int8").split(","), a.sims.split(","))
     else:
-        rows = bench_synth(_ints(a.sizes or "2,4,8"), (a.pe or "int8,fp16,sc").split(","))
+        rows = bench_synth(_ints(a.sizes or "2,4,8"), (a.pe or "int8,fp16,sc").split(","), a.dataflows.split(","))
     if a.json:
         a.json.write_text(json.dumps(rows, indent=1) + "\n")
     return 0

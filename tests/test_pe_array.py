@@ -268,3 +268,17 @@ def test_cli_gen_default_and_verify_broken(tmp_path):
     broken = _amaranth_array(tmp_path, p, "no_reset")
     assert main(["verify", "pe-array", "--rows", "2", "--cols", "3", "--rtl", str(broken),
                  "--sim", "icarus", "--vectors", "1"]) != 0
+
+
+# -- synthesis --------------------------------------------------------------------------------------
+@pytest.mark.slow
+@pytest.mark.parametrize("df", DATAFLOWS)
+def test_area_scales_as_pe_plus_shell(yosys, df):
+    """2x2 int8: the array's area is within 10 % of R*C*PE + the shell (skew, drain, de-skew,
+    control, measured around a stand-in PE whose own area is subtracted)."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("bench_pe_array", Path(__file__).parents[1] / "bench" / "bench_pe_array.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    row = bench.bench_synth([2], ["int8"], [df])[0]
+    assert abs(row["deviation_pct"]) <= 10, row
