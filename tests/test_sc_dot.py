@@ -147,3 +147,21 @@ def test_start_while_busy_is_ignored():
     # t counts clock edges; start is sampled at edge 1 and at edge 18 (the done cycle), done is
     # visible after the L-th edge after each
     assert seen == [(1 + 16, want[0]), (18 + 16, want[1])]
+
+
+def test_cli_gen_sc_dot(tmp_path):
+    """`schw gen sc-dot --inputs k ...` writes the Verilog and a manifest with the documented ports;
+    a bad --inputs is a one-line usage error (exit 2) that writes nothing."""
+    import json
+    import subprocess
+    import sys
+    cmd = [sys.executable, "-m", "schw.cli", "gen", "sc-dot"]
+    ok = subprocess.run([*cmd, "--inputs", "5", "--width", "6", "--length", "64", "--sng", "sobol",
+                         "--out", str(tmp_path / "o")], capture_output=True, text=True)
+    assert ok.returncode == 0, ok.stderr
+    manifest = json.loads((tmp_path / "o" / "sc_dot.json").read_text())
+    assert manifest["params"] == {"inputs": 5, "width": 6, "length": 64, "sng": "sobol", "seed": 0}
+    assert [q["name"] for q in manifest["ports"] if q["name"].startswith("a__")] == [f"a__{i}" for i in range(5)]
+    assert "module sc_dot(" in (tmp_path / "o" / "sc_dot.v").read_text()
+    bad = subprocess.run([*cmd, "--inputs", "65", "--out", str(tmp_path / "bad")], capture_output=True, text=True)
+    assert bad.returncode == 2 and "--inputs" in bad.stderr and not (tmp_path / "bad").exists()
