@@ -161,6 +161,10 @@ class ScMuxAddUnit(Unit):
     def latency_cycles(self, p):
         return p.length
 
+    def testbench_config(self, p):
+        # seeded idle gaps between some runs, besides back-to-back starts
+        return {"latency_cycles": p.length, "idle_gaps": True}
+
     def manifest_extra(self, p):
         return {
             "handshake": HANDSHAKE,
@@ -270,6 +274,10 @@ class ScOrAddUnit(Unit):
 
     def latency_cycles(self, p):
         return p.length
+
+    def testbench_config(self, p):
+        # seeded idle gaps between some runs, besides back-to-back starts
+        return {"latency_cycles": p.length, "idle_gaps": True}
 
     def manifest_extra(self, p):
         return {

@@ -106,6 +106,10 @@ class ScApcUnit(Unit):
     def latency_cycles(self, p):
         return p.length
 
+    def testbench_config(self, p):
+        # seeded idle gaps between some runs, besides back-to-back starts
+        return {"latency_cycles": p.length, "idle_gaps": True}
+
     def manifest_extra(self, p):
         return {
             "handshake": {**HANDSHAKE, "result": "number of ones over the k streams and L cycles; held until the next done"},

@@ -147,6 +147,10 @@ class ScDotUnit(Unit):
     def latency_cycles(self, p):
         return p.length
 
+    def testbench_config(self, p):
+        # seeded idle gaps between some runs, besides back-to-back starts
+        return {"latency_cycles": p.length, "idle_gaps": True}
+
     def manifest_extra(self, p):
         return {
             "handshake": {

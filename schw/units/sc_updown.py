@@ -131,6 +131,10 @@ class ScUpDownUnit(Unit):
     def latency_cycles(self, p):
         return p.length
 
+    def testbench_config(self, p):
+        # seeded idle gaps between some runs, besides back-to-back starts
+        return {"latency_cycles": p.length, "idle_gaps": True}
+
     def manifest_extra(self, p):
         c = p.counter_bits
         return {
