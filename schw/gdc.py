@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .errors import ParamError
 from .sng import SOBOL_BITS, SngSpec, lfsr_init, lfsr_poly, sobol_direction_numbers, sobol_mask
 
 
@@ -60,12 +61,18 @@ def to_pattern(values, width: int) -> np.ndarray:
 
 class CodeStream:
     """The codes of an SNG bank (``SngBank(spec, channels, 2**width)``) cycle by cycle,
-    vectorized across channels. ``codes`` is the current cycle's codes (channels,) int64;
+    vectorized across channels (``kind`` lfsr or sobol, ``independent`` mode: channel c is
+    source c). ``codes`` is the current cycle's codes (channels,) int64;
     :meth:`step` advances every channel (the bank's ``step``). Equals ``spec.codes`` (tested).
     A Sobol bank counts its index modulo 2^width, so it repeats every 2^width steps."""
 
     def __init__(self, spec: SngSpec, channels: int):
-        spec.codes(channels, 1)  # validates the channel count
+        if spec.kind != "lfsr" or channels <= spec.max_channels():
+            spec.codes(channels, 1)  # validates the channel count
+        elif channels < 1:
+            raise ParamError("channels", "a positive integer", channels)
+        # beyond SngSpec's 65536 LFSR channels (training a large layer with a source set per
+        # weight) the same per-channel rule simply continues: polynomial c mod 4, seeded state
         self.spec, self.channels = spec, channels
         n = spec.width
         ch = range(channels)
