@@ -37,6 +37,7 @@ import numpy as np
 from . import gdc
 from .errors import ParamError
 from .sng import SngSpec
+from .units.sc_gdm import ScGdmParams
 
 OPTIMIZERS = ("sc-gdc", "sc-gdm", "fixed", "float")
 DATASETS = ("digits", "mnist")
@@ -179,7 +180,8 @@ class Layer:
             self.arr = gdc.GdcArray(cfg.coding, cfg.shared, cfg.width, spec, self.shape, size)
             self.arr.load(self.cnt)
         elif cfg.optimizer == "sc-gdm":
-            self.gdm = _GdmSettings(cfg)
+            self.gdm = ScGdmParams(width=cfg.width, operand_width=cfg.operand_width,
+                                   momentum_exp=cfg.momentum_exp, eta_exp=cfg.momentum_exp)
             self.stream = gdc.CodeStream(spec, size)
             self.v = np.zeros(self.shape, dtype=np.int64)
 
@@ -213,21 +215,6 @@ class Layer:
             g = (x * (dn - dp) + (1 << (n - 1))) >> n
             self.cnt, self.v = gdc.gdm_step(self.gdm, self.cnt, self.v, g, self.stream.codes.reshape(self.shape))
             self.stream.step()
-
-
-@dataclasses.dataclass(frozen=True)
-class _GdmSettings:
-    """The fields of :class:`schw.units.sc_gdm.ScGdmParams` that :func:`schw.gdc.gdm_step` reads."""
-
-    width: int
-    operand_width: int
-    momentum_exp: int
-    eta_exp: int
-
-    def __init__(self, cfg: TrainConfig):
-        for k, v in (("width", cfg.width), ("operand_width", cfg.operand_width),
-                     ("momentum_exp", cfg.momentum_exp), ("eta_exp", cfg.momentum_exp)):
-            object.__setattr__(self, k, v)
 
 
 def _forward(layers, x):
