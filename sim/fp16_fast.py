@@ -31,6 +31,7 @@ import numpy as np
 
 from schw import tools
 from schw.errors import ToolError
+from schw.verify import Report
 
 LINE = np.dtype([("valid", "u1"), ("op", "u1"), ("rm", "u1"), ("pad", "u1"),
                  ("a", "<u2"), ("b", "<u2"), ("c", "<u4")])
@@ -365,27 +366,19 @@ def full_regression(unit, params, sim: str, *, rtl=None, top=None, seed: int = 1
                        "fast_vectors": fast.vectors, "pipeline_mismatches": len(pipe.mismatches)})
 
 
-def _report_class():
-    from schw.verify import Report
+class Fp16Report(Report):
+    """A Report whose summary carries the per-(op, mode) case counts of the fast path."""
 
-    class Fp16Report(Report):
-        """A Report whose summary carries the per-(op, mode) case counts of the fast path."""
-
-        def summary(self) -> str:
-            d = self.details
-            head = super().summary()
-            lines = [head, f"fast path: {d.get('fast_vectors')} vectors ({d.get('mismatching_vectors')} differ); "
-                           f"cocotb pipeline run: {d.get('pipeline_vectors')} vectors, "
-                           f"{d['pipeline']['resets']} resets ({d['pipeline']['killed_by_reset']} dropped in flight), "
-                           f"{d.get('pipeline_mismatches')} mismatches",
-                     format_counts(d["cases"])]
-            lines += d.get("problems", [])
-            return "\n".join(lines)
-
-    return Fp16Report
-
-
-Fp16Report = _report_class()
+    def summary(self) -> str:
+        d = self.details
+        lines = [super().summary(),
+                 f"fast path: {d.get('fast_vectors')} vectors ({d.get('mismatching_vectors')} differ); "
+                 f"cocotb pipeline run: {d.get('pipeline_vectors')} vectors, "
+                 f"{d['pipeline']['resets']} resets ({d['pipeline']['killed_by_reset']} dropped in flight), "
+                 f"{d.get('pipeline_mismatches')} mismatches",
+                 format_counts(d["cases"])]
+        lines += d.get("problems", [])
+        return "\n".join(lines)
 
 
 # ---- exhaustive binary16 mul and add (the --full job) -----------------------------------------
