@@ -431,3 +431,21 @@ def exhaustive(op: str, *, params=None, sim: str = "verilator", rtl=None, top=No
                   unit.latency_cycles(params), sorted(lat),
                   {"path": "exhaustive", "op": op, "mode": "rne", "cases": cases, "mismatching_vectors": bad,
                    "chunks": [start, stop], "seconds": round(time.perf_counter() - t_start, 1)})
+
+
+def exhaustive_both(params, sim: str = "verilator", *, rtl=None, top=None, print_progress: bool = True):
+    """The ``--full`` job: :func:`exhaustive` for mul, then add; one report over 2 x 2^32 vectors."""
+    from schw.errors import ParamError
+
+    if params.acc != "fp16":
+        raise ParamError("acc", "fp16 for the exhaustive binary16 run", params.acc)
+    reps = [exhaustive(op, params=params, sim=sim, rtl=rtl, top=top, print_progress=print_progress)
+            for op in ("mul", "add")]
+    first = reps[0]
+    cases = {k: v for r in reps for k, v in r.details["cases"].items()}
+    return Report(first.unit, sim, first.top, sum(r.vectors for r in reps), 0,
+                  [m for r in reps for m in r.mismatches], first.latency_expected,
+                  sorted(set().union(*(r.latency_seen for r in reps))),
+                  {"path": "exhaustive", "cases": cases,
+                   "mismatching_vectors": sum(r.details["mismatching_vectors"] for r in reps),
+                   "seconds": sum(r.details["seconds"] for r in reps)})

@@ -380,11 +380,14 @@ class Fp16PeUnit(Unit):
     def golden(self, p, inputs):
         return _golden(p, inputs)
 
-    def regression(self, p, sim, *, rtl=None, top=None, seed=1, count=None, keep=None):
+    def regression(self, p, sim, *, rtl=None, top=None, seed=1, count=None, keep=None, full=False):
         """``schw sim|verify fp16-pe``: the fast path (10^6 vectors on Verilator) plus the cocotb
-        pipeline run; see :func:`schw.sim.fp16_fast.full_regression`."""
-        from schw.sim.fp16_fast import full_regression
-        return full_regression(self, p, sim, rtl=rtl, top=top, seed=seed, count=count, keep=keep)
+        pipeline run; see :func:`schw.sim.fp16_fast.full_regression`. ``full=True``: the
+        exhaustive RNE mul and add instead (2 x 2^32 vectors, hours; acc fp16)."""
+        from schw.sim import fp16_fast
+        if full:
+            return fp16_fast.exhaustive_both(p, sim, rtl=rtl, top=top)
+        return fp16_fast.full_regression(self, p, sim, rtl=rtl, top=top, seed=seed, count=count, keep=keep)
 
     def testbench_config(self, p):
         return {"latency_cycles": p.stages, "bubbles": 0.2, "width": p.width}
