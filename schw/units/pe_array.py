@@ -10,6 +10,11 @@ Every PE is a "MAC with a 1-step registered result": ``result <= a*b + c`` when 
 (int8: signed 8x8 -> 32-bit, wrapping; fp16: one FP16-PE fma, rounding mode fixed; sc: a
 k-term SC dot product over L cycles, ``result <= c + ones``). All array registers advance on
 ``step`` (every cycle for int8/fp16, every L+1 cycles for sc), so one timing model serves all.
+
+Emission: the top is ``rtl_templates/pe_array_{os,ws}.v.tmpl`` (generate loops; constant size in
+R and C, so 64x64 generates in about a second) and the PE is an Amaranth component emitted once
+as its own module. :class:`PeArray` is the same array elaborated entirely by Amaranth: a second
+implementation of the contract, used by the tests (and, with ``fault=``, as broken arrays).
 """
 
 from __future__ import annotations
