@@ -271,3 +271,24 @@ def test_generation_is_deterministic_and_manifest_states_the_interface(unit, kw)
     assert "interface" in a.manifest and "load" in a.manifest["interface"]
     if unit is ARRAY:  # outer layout: 2 rows of x, 3 columns of dp/dn, 6 counters
         assert {"x__1", "dp__2", "dn__2", "w__5", "w_in__5"} <= names and "x__2" not in names
+
+
+@pytest.mark.parametrize("unit,good,bad", [
+    (GDC, dict(width=6, seed=1), dict(width=6, seed=2)),  # another LFSR start state
+    (ARRAY, dict(weights=4, cols=2, width=5, shared=True), dict(weights=4, cols=2, width=5, shared=False)),
+    (GDM, dict(width=6, momentum_exp=2, eta_exp=2), dict(width=6, momentum_exp=2, eta_exp=1)),
+    (FXP, dict(width=6, operand_width=4), dict(width=6, operand_width=4, extra_bits=1)),
+])
+def test_regression_catches_a_different_design(tmp_path, unit, good, bad):
+    """The regression can fail: RTL generated from one parameter set, checked against the
+    golden model of a slightly different one (same ports), must show mismatches."""
+    from conftest import need
+    from schw.errors import CheckFailed
+    from schw.output import generate, write_outputs
+    need("cocotb", "icarus")
+    gen = generate(unit, unit.Params(**good))
+    rtl = write_outputs(gen, tmp_path)[0]
+    report = regression(unit, unit.Params(**bad), "icarus", rtl=[rtl], top=gen.top, count=150)
+    assert report.vectors > 0 and report.mismatches
+    with pytest.raises(CheckFailed):
+        report.raise_if_failed()
