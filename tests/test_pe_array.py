@@ -74,10 +74,12 @@ def test_int8_tiled_result_equals_integer_matmul(shape, df):
 
 def test_int8_wraps_modulo_2_32():
     p = P(rows=1)
-    K = 1 << 17  # 2^17 * (-128 * -128) = 2^31: one past the largest positive int32
-    a = np.full((1, K), 0x80, dtype=np.int64)
-    got = model.fold(p, a[:, :, None], a.T[:, :, None])
-    assert int(got[0, 0]) == 1 << 31
+    a = np.full((1, 1, 1), 0x80, dtype=np.int64)  # -128 * -128 = 2^14
+    assert int(model.fold(p, a, a, [[(1 << 31) - (1 << 14)]])[0, 0]) == 1 << 31  # past int32 max
+    one = np.ones((1, 1, 1), dtype=np.int64)
+    assert int(model.fold(p, one, one, [[0xFFFFFFFF]])[0, 0]) == 0  # -1 + 1
+    m1 = np.full((1, 1, 1), 0xFF, dtype=np.int64)
+    assert int(model.fold(p, m1, one, [[0]])[0, 0]) == 0xFFFFFFFF  # -1 * 1
 
 
 def _softfloat_fold(p, A, B):
