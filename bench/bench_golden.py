@@ -8,7 +8,8 @@ its count). Work per run: 65,536 pairs x 1024 bits = 6.7e7. Timed on one core: t
 * ``grid``: :func:`schw.units.sc_mul.product_count_grid` - what ``schw accuracy`` uses,
   end to end (codes -> comparator streams -> packing -> AND -> bitwise_count -> sums);
 * ``pairs``: :func:`schw.units.sc_mul.product_counts` on the same 65,536 pairs given as two
-  flat operand arrays (what a regression's golden model does).
+  flat operand arrays (what a regression's golden model does; with few distinct operands, as
+  here, it runs the grid over them and looks the pairs up).
 
     python bench/bench_golden.py [--length 1024] [--repeat 7] [--json]
 """

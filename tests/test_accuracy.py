@@ -60,14 +60,31 @@ def test_accuracy_matches_independent_scipy_computation(width, coding):
             assert r["cases"] == 4 ** width
 
 
+def counts_unpacked(p, a, b):
+    """Ones of the product stream per pair from boolean streams (no packing, no popcount)."""
+    codes = p.spec.codes(2, p.length).astype(np.int64)
+    sa = codes[0][None, :] < np.asarray(a)[:, None]
+    sb = codes[1][None, :] < np.asarray(b)[:, None]
+    bits = sa & sb if p.coding == "unipolar" else ~(sa ^ sb)
+    return bits.sum(axis=1)
+
+
 @pytest.mark.parametrize("coding, sng, seed", [("unipolar", "lfsr", 3), ("bipolar", "sobol", 9), ("bipolar", "lfsr", 0)])
-def test_grid_golden_equals_per_pair_golden(coding, sng, seed):
+def test_grid_and_per_pair_golden_equal_unpacked_streams(coding, sng, seed):
     p = ScMulParams(width=7, length=128, coding=coding, sng=sng, seed=seed)
     g = np.arange(128)
     a, b = np.meshgrid(g, g, indexing="ij")
-    assert np.array_equal(product_count_grid(p, g, g), product_counts(p, a, b))
+    expect = counts_unpacked(p, a.ravel(), b.ravel()).reshape(a.shape)
+    assert np.array_equal(product_count_grid(p, g, g), expect)
+    assert np.array_equal(product_counts(p, a, b), expect)  # few distinct operands: grid + lookup
     rows, cols = np.array([5, 0, 127, 5]), np.array([3, 99])
-    assert np.array_equal(product_count_grid(p, rows, cols), product_counts(p, *np.meshgrid(rows, cols, indexing="ij")))
+    assert np.array_equal(product_count_grid(p, rows, cols),
+                          counts_unpacked(p, np.repeat(rows, 2), np.tile(cols, 4)).reshape(4, 2))
+    # many distinct operands: the per-pair gather path
+    q = ScMulParams(width=12, length=128, coding=coding, sng=sng, seed=seed)
+    rng = np.random.default_rng(seed)
+    a2, b2 = rng.integers(0, 4096, 3000), rng.integers(0, 4096, 3000)
+    assert np.array_equal(product_counts(q, a2, b2), counts_unpacked(q, a2, b2))
 
 
 def test_lfsr_error_stops_falling_past_the_period():

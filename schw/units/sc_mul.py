@@ -52,6 +52,8 @@ def product_counts(p: ScMulParams, a, b) -> np.ndarray:
     codes = p.spec.codes(2, p.length)
     ua, ia = np.unique(a, return_inverse=True)
     ub, ib = np.unique(b, return_inverse=True)
+    if ua.size * ub.size <= 2 * a.size + 4096:  # few distinct operands: all their pairs, then look up
+        return product_count_grid(p, ua, ub)[ia.ravel(), ib.ravel()].reshape(a.shape)
     sa = pack(comparator_streams(codes[0], ua))
     sb = pack(comparator_streams(codes[1], ub))
     out = np.empty(a.shape, dtype=np.int64)
