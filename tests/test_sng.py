@@ -114,7 +114,7 @@ def test_lfsr_golden_is_the_galois_sequence_and_never_zero(width):
     period = (1 << width) - 1
     codes = spec.codes(3, period + 5)
     for c in range(3):
-        state = sng.lfsr_init(width, 12345, c)
+        state = ((12345 + c * 0x9E3779B9) % period) + 1  # the documented start state
         taps = LFSR_TAPS[width][c % len(LFSR_TAPS[width])]
         for t in range(period + 5):
             assert codes[c, t] == state
