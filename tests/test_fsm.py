@@ -235,3 +235,45 @@ def test_cli_accuracy_json():
     for r in rows:
         ref = TANH.accuracy(TANH.Params(states=r["params"]["states"], width=6), [r["length"]])[0]
         assert r["rmse"] == ref["rmse"] and r["cases"] == 64
+
+
+# -- fsm-stream: the bare FSM as a unit ----------------------------------------------------------
+
+STREAM = get("fsm-stream")
+
+
+def stream_reference(fsm, x, en, restart):
+    """Per-cycle reference from the port contract: y = output(state); then restart -> initial,
+    else en -> step with x (saturating). After reset the state is the initial state."""
+    s, ys = fsm.initial, []
+    for xi, ei, ri in zip(x, en, restart):
+        ys.append(int(s >= fsm.states // 2) if fsm.kind == "tanh" else int(s < fsm.states - fsm.gain))
+        if ri:
+            s = fsm.initial
+        elif ei:
+            s = min(s + 1, fsm.states - 1) if xi else max(s - 1, 0)
+    return np.array(ys)
+
+
+@pytest.mark.parametrize("kw", [{"kind": "tanh", "states": 2}, {"kind": "tanh", "states": 12},
+                                {"kind": "exp", "states": 7, "gain": 3}, {"kind": "exp", "states": 256, "gain": 1}])
+def test_stream_unit_golden_matches_reference(kw):
+    p = STREAM.Params(**kw)
+    v = STREAM.vectors(p, seed=4, count=12)
+    assert np.array_equal(STREAM.golden(p, v)["y"], stream_reference(p.fsm, v["x"], v["en"], v["restart"]))
+
+
+@pytest.mark.parametrize("kw", [{"kind": "tanh", "states": 3}, {"kind": "tanh", "states": 8, "gain": 2},
+                                {"kind": "exp", "states": 8, "gain": 0}, {"kind": "exp", "states": 8, "gain": 8}])
+def test_stream_unit_bad_params(kw):
+    with pytest.raises(ParamError):
+        STREAM.Params(**kw)
+
+
+@pytest.mark.sim
+@pytest.mark.parametrize("kw", [{"kind": "tanh", "states": 16}, {"kind": "exp", "states": 16, "gain": 2}],
+                         ids=["tanh-16", "exp-16-2"])
+def test_stream_unit_regression(sim, kw):
+    report = regression(STREAM, STREAM.Params(**kw), sim, count=30, seed=2)
+    report.raise_if_failed()
+    assert report.vectors == 30 * 64

@@ -287,3 +287,92 @@ class FsmExpUnit(_FsmUnit):
     def value_text(self, p):
         return (f"result / L estimates exp(-2 G x) for x >= 0 and 1 for x < 0, G = {p.gain}; steady state "
                 "for a Bernoulli input: (1 - r^(N-G)) / (1 - r^N), r = (1+x)/(1-x)")
+
+
+# -- the stream-level component as a unit of its own --------------------------------------------
+
+#: cycles per run in fsm-stream's regression: one restart cycle, then RUN_CYCLES - 1 steps
+RUN_CYCLES = 64
+
+
+@dataclass(frozen=True)
+class FsmStreamParams(Params):
+    kind: str = param("tanh", choice(*F.KINDS), "tanh (output 1 when state >= N/2) or exp (Sexp: 1 when state < N - G)")
+    states: int = param(8, int_range(2, 256), "number of FSM states N (even for tanh)")
+    gain: int = param(0, int_range(0, 255), "G for exp (1 <= G < N); 0 for tanh")
+
+    def check(self):
+        if self.kind == "tanh" and self.states % 2:
+            raise ParamError("states", "an even integer in 2..256 for tanh", self.states)
+        if self.kind == "tanh" and self.gain:
+            raise ParamError("gain", "0 for tanh (G belongs to exp)", self.gain)
+        if self.kind == "exp" and not 1 <= self.gain < self.states:
+            raise ParamError("gain", f"an integer in 1..{self.states - 1} for exp (G < N = {self.states})", self.gain)
+
+    @property
+    def fsm(self) -> F.Fsm:
+        return F.tanh_fsm(self.states) if self.kind == "tanh" else F.exp_fsm(self.states, self.gain)
+
+
+def stream_golden(fsm: F.Fsm, x, en, restart) -> np.ndarray:
+    """Expected ``y`` per cycle of FsmStream for per-cycle inputs laid out as runs of RUN_CYCLES
+    cycles, each starting with a restart cycle (restart = 1 only there). Vectorized over runs:
+    the loop is over the cycles of a run. After reset the state is the initial state; the y of a
+    restart cycle is the output of the previous run's final state."""
+    x, en, restart = (np.asarray(v, dtype=np.int64) for v in (x, en, restart))
+    if x.size % RUN_CYCLES or not np.array_equal(restart, (np.arange(x.size) % RUN_CYCLES == 0).astype(np.int64)):
+        raise ValueError(f"inputs must be runs of {RUN_CYCLES} cycles with restart = 1 exactly in each first cycle")
+    runs = x.size // RUN_CYCLES
+    xs, ens = x.reshape(runs, RUN_CYCLES), en.reshape(runs, RUN_CYCLES).astype(bool)
+    table = fsm.table()
+    s = np.full(runs, fsm.initial, dtype=np.int64)
+    y = np.empty((runs, RUN_CYCLES), dtype=np.int64)
+    for t in range(1, RUN_CYCLES):
+        y[:, t] = table[s]
+        s = np.where(ens[:, t], np.clip(s + 2 * xs[:, t] - 1, 0, fsm.states - 1), s)
+    y[:, 0] = table[np.concatenate([[fsm.initial], s[:-1]])]
+    return y.ravel()
+
+
+@register
+class FsmStreamUnit(Unit):
+    name = "fsm-stream"
+    Params = FsmStreamParams
+    summary = "The bare Brown & Card FSM for SC datapaths: x, en, restart in; y (Moore output) out"
+    testbench = "tb_sng"  # the generic per-cycle testbench: drive inputs, record outputs each cycle
+    default_vectors = 40  # runs of RUN_CYCLES cycles
+
+    def top(self, p):
+        return "fsm_stream"
+
+    def component(self, p):
+        return FsmStream(p.fsm)
+
+    def manifest_extra(self, p):
+        return {
+            "ports_contract": {
+                "x": "input bit of this cycle",
+                "en": "1: the next edge moves the state with x (up on 1, down on 0, saturating)",
+                "restart": "1: the next state is the initial state (wins over en)",
+                "y": "output of the current state (Moore, from the state register); valid all cycle",
+            },
+            "fsm": p.fsm.describe(),
+            "reset": "synchronous rst puts the state in the initial state",
+        }
+
+    def vectors(self, p, seed, count):
+        """``count`` runs (at least 4) of RUN_CYCLES cycles: restart, then seeded random x with
+        P(1) spread over runs (runs 0 and 1 all ones and all zeros, to saturate) and en = 1 with
+        probability 0.8."""
+        runs = max(4, count)
+        rng = np.random.default_rng(seed)
+        prob = np.concatenate([[1.0, 0.0], rng.random(runs - 2)])
+        x = (rng.random((runs, RUN_CYCLES)) < prob[:, None]).astype(np.int64)
+        en = (rng.random((runs, RUN_CYCLES)) < 0.8).astype(np.int64)
+        en[:2] = 1
+        restart = np.zeros((runs, RUN_CYCLES), dtype=np.int64)
+        restart[:, 0] = 1
+        return {"restart": restart.ravel(), "en": en.ravel(), "x": x.ravel()}
+
+    def golden(self, p, inputs):
+        return {"y": stream_golden(p.fsm, inputs["x"], inputs["en"], inputs["restart"])}
