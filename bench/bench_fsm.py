@@ -15,20 +15,19 @@ grid of all 8-bit operand codes, x = 2a/256 - 1, the FSM starting at N/2:
 * ``<sng> K seeds``: root of the mean squared error over SNG seeds 0..K-1 (LFSR: different
   initial states; Sobol: digital shifts, seed 0 unscrambled).
 
---area synthesizes fsm-tanh (W = 8, L = 256, LFSR) for N = 4..256 with schw.synth and the FSM
-alone (FsmStream) with the same flow.
+--area synthesizes fsm-tanh (W = 8, L = 256, LFSR) and the FSM alone (fsm-stream, kind tanh)
+for N = 4..256 with schw.synth.
 """
 
 import argparse
 import json
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
 from schw import fsm as F
 from schw.units import get
-from schw.units.fsm_tanh import FsmStream, bipolar_value
+from schw.units.fsm_tanh import bipolar_value
 
 WIDTH = 8
 
@@ -131,18 +130,13 @@ def exp_steady_table(configs):
 
 
 def area_table(states_list):
-    from amaranth.back import verilog
-    from schw.synth import synthesize, synthesize_verilog
+    from schw.synth import synthesize
 
-    unit = get("fsm-tanh")
+    unit, stream = get("fsm-tanh"), get("fsm-stream")
     rows = []
     for n in states_list:
-        p = unit.Params(states=n, width=WIDTH, length=256, sng="lfsr")
-        full = synthesize(unit, p)
-        with tempfile.TemporaryDirectory() as tmp:
-            src = Path(tmp) / "fsm_stream.v"
-            src.write_text(verilog.convert(FsmStream(p.fsm), name="fsm_stream", emit_src=False))
-            alone = synthesize_verilog([src], "fsm_stream")
+        full = synthesize(unit, unit.Params(states=n, width=WIDTH, length=256, sng="lfsr"))
+        alone = synthesize(stream, stream.Params(kind="tanh", states=n))
         rows.append([n, f"{alone['area_um2']:.1f}", f"{alone['ge']:.1f}", alone["flip_flops"],
                      f"{full['area_um2']:.1f}", f"{full['ge']:.1f}", full["flip_flops"]])
     return markdown(["N", "FSM alone µm²", "FSM alone GE", "FSM FFs",
