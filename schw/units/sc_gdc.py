@@ -163,14 +163,25 @@ class ScGdcArray(wiring.Component):
 
 def step_saturating(m: Module, cnt: Signal, up, down, tag: str = ""):
     """``cnt + 1`` if ``up``, ``cnt - 1`` if ``down``, else ``cnt``; never past the limits.
-    One adder of a sign-extended {-1, 0, +1}; a +-1 step overflows exactly when the sum's
-    top two bits differ, and then the counter holds (it was at the limit)."""
+
+    An up/down counter rather than an adder: counting up toggles every bit below and at the
+    lowest 0, counting down every bit below and at the lowest 1, so with ``f = cnt`` (up) or
+    ``~cnt`` (down) bit i toggles when ``f[0..i-1]`` are all 1 (a prefix AND). The step would
+    wrap exactly when the toggle reaches the sign bit and ``f``'s sign bit is 0 (up from the
+    maximum, down from the minimum); then the counter holds.
+    """
     width = len(cnt)
-    delta = Signal(signed(2), name=f"delta{tag}")
-    m.d.comb += delta.eq(Mux(up, 1, Mux(down, -1, 0)))
-    nxt = Signal(signed(width + 1), name=f"nxt{tag}")
-    m.d.comb += nxt.eq(cnt + delta)
-    return Mux(nxt[width] != nxt[width - 1], cnt, nxt[:width])
+    flip = Signal(width, name=f"flip{tag}")
+    m.d.comb += flip.eq(Mux(down, ~cnt, cnt))
+    carry = Signal(width, name=f"carry{tag}")  # carry[i]: bits 0..i-1 of flip all 1
+    m.d.comb += carry[0].eq(1)
+    for i in range(1, width):
+        m.d.comb += carry[i].eq(carry[i - 1] & flip[i - 1])
+    wraps = Signal(name=f"wraps{tag}")
+    m.d.comb += wraps.eq(carry[width - 1] & ~flip[width - 1])
+    move = Signal(name=f"move{tag}")
+    m.d.comb += move.eq((up | down) & ~wraps)
+    return cnt ^ (carry & move.replicate(width))
 
 
 # -- vectors --------------------------------------------------------------------------------
