@@ -24,7 +24,7 @@ from .units import get as get_unit
 from .units import load_all, LOAD_ERRORS
 
 # Option names the commands use themselves; a unit parameter may not take one of these.
-RESERVED = {"out", "sim", "rtl", "top", "liberty", "json", "plot", "lengths", "vectors", "vector_seed", "keep"}
+RESERVED = {"out", "sim", "rtl", "top", "liberty", "json", "plot", "lengths", "vectors", "vector_seed", "keep", "full"}
 
 
 def _field_option(f: dataclasses.Field, multi: bool = False) -> click.Option:
@@ -119,6 +119,8 @@ SIM_OPTION = click.option("--sim", type=click.Choice([*tools.SIMULATORS, "both"]
                           show_default=True, help="simulator")
 VECTORS_OPTION = click.option("--vectors", type=click.IntRange(min=0), default=None,
                               help="random vectors on top of the corner cases [unit default]")
+FULL_OPTION = click.option("--full", is_flag=True,
+                           help="exhaustive mode where the unit has one (fp16-pe: all 2^32 RNE mul and add pairs; hours)")
 VSEED_OPTION = click.option("--vector-seed", type=int, default=1, show_default=True, help="seed of the random vectors")
 
 
@@ -154,14 +156,15 @@ def _make_sim(unit):
     @SIM_OPTION
     @VECTORS_OPTION
     @VSEED_OPTION
+    @FULL_OPTION
     @click.option("--keep", type=click.Path(file_okay=False, path_type=Path), default=None,
                   help="keep the job, results and simulator log in this directory")
-    def cmd(sim, vectors, vector_seed, keep, **kwargs):
+    def cmd(sim, vectors, vector_seed, full, keep, **kwargs):
         from .verify import regression
         p = _params(unit, _unit_values(unit, kwargs))
         for s in _sims(sim):
             t0 = time.perf_counter()
-            report = regression(unit, p, s, seed=vector_seed, count=vectors, keep=keep)
+            report = regression(unit, p, s, seed=vector_seed, count=vectors, keep=keep, full=full)
             click.echo(f"{report.summary()} [{time.perf_counter() - t0:.1f} s]")
             report.raise_if_failed()
     return cmd
@@ -179,14 +182,15 @@ def _make_verify(unit):
     @SIM_OPTION
     @VECTORS_OPTION
     @VSEED_OPTION
-    def cmd(rtl, top, sim, vectors, vector_seed, **kwargs):
+    @FULL_OPTION
+    def cmd(rtl, top, sim, vectors, vector_seed, full, **kwargs):
         from .verify import regression
         p = _params(unit, _unit_values(unit, kwargs))
         for f in rtl:
             if not f.is_file():
                 raise ParamError("rtl", "an existing Verilog file", str(f))
         for s in _sims(sim):
-            report = regression(unit, p, s, rtl=list(rtl), top=top, seed=vector_seed, count=vectors)
+            report = regression(unit, p, s, rtl=list(rtl), top=top, seed=vector_seed, count=vectors, full=full)
             click.echo(report.summary())
             report.raise_if_failed()
     return cmd

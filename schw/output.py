@@ -62,8 +62,7 @@ class Generated:
 def generate(unit, params) -> Generated:
     top = unit.top(params)
     component = unit.component(params)
-    emit = getattr(unit, "emit_verilog", None)  # units that write their own top (e.g. pe-array)
-    body = emit(params) if emit is not None else verilog.convert(component, name=top, emit_src=False)
+    body = unit.emit_verilog(params) if unit.emit_verilog is not None else verilog.convert(component, name=top, emit_src=False)
     header = template("header.v.tmpl").substitute(
         version=__version__,
         command=f"schw gen {unit.name} {cli_args(params)}".rstrip(),

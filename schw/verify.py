@@ -7,6 +7,7 @@ the same ports) and the test suite.
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import tempfile
 from pathlib import Path
 
@@ -97,13 +98,17 @@ def rtl_from_params(unit: Unit, params, work: Path) -> tuple[list[Path], str]:
 
 
 def regression(unit: Unit, params, sim: str, *, rtl: list[Path] | None = None, top: str | None = None,
-               seed: int = 1, count: int | None = None, keep: Path | None = None) -> Report:
-    """Run ``unit``'s regression on ``sim``; against generated RTL unless ``rtl`` is given."""
+               seed: int = 1, count: int | None = None, keep: Path | None = None, full: bool = False) -> Report:
+    """Run ``unit``'s regression on ``sim``; against generated RTL unless ``rtl`` is given.
+    ``full``: the unit's exhaustive mode (only units whose own ``regression`` hook has one)."""
     from schw.sim import runner
 
-    custom = getattr(unit, "regression", None)
+    custom = unit.regression
+    if full and (custom is None or "full" not in inspect.signature(custom).parameters):
+        raise ParamError("full", f"used only with a unit that has an exhaustive mode (fp16-pe), not {unit.name}", True)
     if custom is not None:  # units with their own driver (e.g. pe-array) build their own Report
-        return custom(params, sim, rtl=rtl, top=top, seed=seed, count=count, keep=keep)
+        extra = {"full": True} if full else {}
+        return custom(params, sim, rtl=rtl, top=top, seed=seed, count=count, keep=keep, **extra)
     count = unit.default_vectors if count is None else count
     if count < 0:
         raise ParamError("vectors", "a non-negative integer", count)

@@ -33,6 +33,13 @@ class Unit:
     def component(self, p) -> wiring.Component:
         raise NotImplementedError
 
+    #: optional ``emit_verilog(p) -> str``: a unit that writes its own Verilog top (e.g. from a
+    #: template, as pe-array does) instead of converting ``component(p)`` with Amaranth
+    emit_verilog = None
+    #: optional ``regression(p, sim, *, rtl, top, seed, count, keep[, full]) -> Report``: a unit
+    #: with its own driver (fast harness, tiling) replaces the generic handshake regression
+    regression = None
+
     def latency_cycles(self, p) -> int | None:
         return None
 
