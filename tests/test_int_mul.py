@@ -81,3 +81,16 @@ def test_int_mul_synthesizes(yosys):
     # registers: a, b (4 each), result (8), valid, done = 18 flip-flops
     assert rep["flip_flops"] == 18
     assert rep["area_um2"] > 0 and rep["ge"] > 0
+
+
+def test_regression_catches_a_wrong_multiplier(tmp_path):
+    from conftest import need
+    need("cocotb", "icarus")
+    p = UNIT.Params(width=6)
+    text = generate(UNIT, p).verilog
+    assert text.count("a_r * b_r") == 1
+    bad = tmp_path / "int_mul.v"
+    bad.write_text(text.replace("a_r * b_r", "a_r * b_r ^ {11'd0, a_r[5] & b_r[5]}"))  # one wrong bit
+    report = regression(UNIT, p, "icarus", rtl=[bad], top="int_mul", count=200)
+    assert not report.passed and report.mismatches
+    assert all(m.inputs["a"] >= 32 and m.inputs["b"] >= 32 for m in report.mismatches)

@@ -400,3 +400,14 @@ def test_sng_unit_accuracy_single_stream():
     # an LFSR period holds codes 1..255: ones = x - 1 for x >= 1, so the error is -1/256 there
     rows = get("lfsr").accuracy(get("lfsr").Params(width=8), [255])
     assert rows[0]["max_error"] == pytest.approx(1 / 256, abs=1e-3)
+
+
+def test_sng_regression_catches_a_different_generator(tmp_path):
+    from conftest import need
+    need("cocotb", "icarus")
+    unit = get("lfsr")
+    p = unit.Params(width=6, channels=2, seed=3)
+    other = tmp_path / "sng_lfsr.v"
+    other.write_text(generate(unit, p.replace(seed=4)).verilog)  # same ports, other start states
+    report = regression(unit, p, "icarus", rtl=[other], top="sng_lfsr", count=100)
+    assert not report.passed and len(report.mismatches) > 50
