@@ -411,3 +411,19 @@ def test_sng_regression_catches_a_different_generator(tmp_path):
     other.write_text(generate(unit, p.replace(seed=4)).verilog)  # same ports, other start states
     report = regression(unit, p, "icarus", rtl=[other], top="sng_lfsr", count=100)
     assert not report.passed and len(report.mismatches) > 50
+
+
+@pytest.mark.parametrize("name, params, flops", [
+    ("lfsr", dict(width=5, channels=2, comparators=False), 10),    # two 5-bit LFSRs
+    ("sobol", dict(width=5, channels=3, length=32), 5),           # one shared 5-bit index counter
+    ("ramp", dict(width=4, channels=2), 8),                       # one 8-bit counter
+    ("lfsr", dict(width=6, channels=4, mode="shared"), 6),        # one LFSR fanned out
+    ("halton", dict(width=4, channels=2), None),
+])
+def test_sng_units_synthesize(yosys, name, params, flops):
+    from schw.synth import synthesize
+    unit = get(name)
+    rep = synthesize(unit, unit.Params(**params))
+    assert rep["area_um2"] > 0
+    if flops is not None:
+        assert rep["flip_flops"] == flops
