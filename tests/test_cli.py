@@ -95,7 +95,8 @@ def test_gen_writes_verilog_and_manifest_deterministically(tmp_path):
         assert r.returncode == 0, r.stderr
     assert (a / "sc_mul.v").read_bytes() == (b / "sc_mul.v").read_bytes()
     m = json.loads((a / "sc_mul.json").read_text())
-    assert m["params"] == {"width": 6, "length": 64, "coding": "unipolar", "sng": "sobol", "seed": 5}
+    assert m["params"] == {"width": 6, "length": 64, "coding": "unipolar", "sng": "sobol", "seed": 5,
+                           "mode": "independent", "offset": 1}
     import hashlib
     assert m["verilog_sha256"] == hashlib.sha256((a / "sc_mul.v").read_bytes()).hexdigest()
     assert "seed=5" in r.stdout  # seeds are printed

@@ -94,18 +94,25 @@ def test_manifest_ports_match_verilog():
 
 
 CONFIGS = [
-    (4, 16, "unipolar", "lfsr", 0),
-    (4, 64, "bipolar", "sobol", 0),
-    (8, 256, "unipolar", "sobol", 3),
-    (8, 1024, "bipolar", "lfsr", 1),
-    (8, 128, "bipolar", "sobol", 0),
-    (5, 32, "unipolar", "lfsr", 77),
+    (4, 16, "unipolar", "lfsr", 0, "independent"),
+    (4, 64, "bipolar", "sobol", 0, "shared"),
+    (8, 256, "unipolar", "sobol", 3, "independent"),
+    (8, 1024, "bipolar", "lfsr", 1, "independent"),
+    (8, 128, "bipolar", "sobol", 0, "permuted"),
+    (5, 32, "unipolar", "lfsr", 77, "shifted"),
 ]
 
 
-@pytest.mark.parametrize("width,length,coding,sng,seed", CONFIGS)
-def test_rtl_matches_golden(sim, width, length, coding, sng, seed):
-    p = UNIT.Params(width=width, length=length, coding=coding, sng=sng, seed=seed)
+def test_shared_source_turns_and_into_min():
+    p = UNIT.Params(width=6, length=64, sng="sobol", mode="shared")
+    a, b = np.meshgrid(np.arange(64), np.arange(64))
+    got = UNIT.golden(p, {"a": a.ravel(), "b": b.ravel()})["result"]
+    assert got.tolist() == np.minimum(a, b).ravel().tolist()  # a full Sobol period: count = min(a, b)
+
+
+@pytest.mark.parametrize("width,length,coding,sng,seed,mode", CONFIGS)
+def test_rtl_matches_golden(sim, width, length, coding, sng, seed, mode):
+    p = UNIT.Params(width=width, length=length, coding=coding, sng=sng, seed=seed, mode=mode, offset=3)
     report = regression(UNIT, p, sim, seed=width * length, count=500)
     assert report.vectors >= 516  # 16 corner pairs + 500 random
     assert report.latency_seen and set(report.latency_seen) == {length}

@@ -21,7 +21,7 @@ from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
 from ..params import Params, choice, int_range, param, power_of_two
-from ..sng import COMPARATOR_RULE, SngBank, SngSpec, comparator_streams, pack, popcount
+from ..sng import COMPARATOR_RULE, MAX_OFFSET, SNG_MODES, SngBank, SngSpec, comparator_streams, pack, popcount
 from . import register
 from .base import Unit
 
@@ -35,10 +35,14 @@ class ScMulParams(Params):
     coding: str = param("unipolar", choice(*CODINGS), "unipolar (AND) or bipolar (XNOR, value 2p-1)")
     sng: str = param("lfsr", choice("lfsr", "sobol"), "stochastic number generator")
     seed: int = param(0, int_range(0, 2**32 - 1), "SNG seed (LFSR initial states, Sobol digital shift; 0 = unscrambled Sobol)")
+    mode: str = param("independent", choice(*SNG_MODES),
+                      "correlation of the two SNGs: independent sources, one shared source (AND -> min), "
+                      "a copy shifted by --offset steps, or a copy with bits rotated by --offset")
+    offset: int = param(1, int_range(0, MAX_OFFSET), "steps (shifted) or bit rotation (permuted) of operand b's copy")
 
     @property
     def spec(self) -> SngSpec:
-        return SngSpec(self.sng, self.width, self.seed)
+        return SngSpec(self.sng, self.width, self.seed, self.mode, self.offset)
 
     @property
     def result_width(self) -> int:
@@ -196,7 +200,7 @@ class ScMulUnit(Unit):
             "value": ("result / L estimates (a / 2^N) * (b / 2^N)" if p.coding == "unipolar" else
                       "2 * result / L - 1 estimates (2a / 2^N - 1) * (2b / 2^N - 1)"),
             "comparator_rule": COMPARATOR_RULE,
-            "sng": {"kind": p.sng, "width": p.width, "seed": p.seed, "channels": p.spec.describe(2),
+            "sng": {"kind": p.sng, "width": p.width, "seed": p.seed, "mode": p.mode, "offset": p.offset, "channels": p.spec.describe(2),
                     "operand_channel": {"a": 0, "b": 1}},
         }
 
