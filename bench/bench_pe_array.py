@@ -54,7 +54,9 @@ def bench_gen(sizes, pes):
     return rows
 
 
-def bench_sim(size, pes, sims, dataflows=("os", "ws")):
+def bench_sim(size, pes, sims, dataflows=("os", "ws"), counts=(6, 60)):
+    """Regression wall time at two problem counts: the overall rate of the default regression and
+    the marginal rate (extra cycles / extra seconds), which excludes simulator start-up."""
     from schw import tools
     from schw.units import get
     from schw.verify import regression
@@ -65,17 +67,24 @@ def bench_sim(size, pes, sims, dataflows=("os", "ws")):
         for df in dataflows:
             p = u.Params(rows=size, pe=pe, dataflow=df)
             for sim in sims:
-                regression(u, p, sim).raise_if_failed()  # build (cached afterwards)
-                t0 = time.perf_counter()
-                rep = regression(u, p, sim)
-                dt = time.perf_counter() - t0
-                rep.raise_if_failed()
-                cyc = rep.details["cycles"]["total_cycles_measured"]
-                rows.append({"pe": pe, "dataflow": df, "size": size, "sim": sim, "cycles": cyc,
-                             "rows_checked": rep.vectors, "seconds": round(dt, 2),
-                             "cycles_per_s": round(cyc / dt, 1)})
-                print(f"{size}x{size} {pe} {df} on {sim}: {cyc} cycles, {rep.vectors} rows checked, "
-                      f"{dt:.1f} s -> {cyc / dt:.0f} cycles/s", flush=True)
+                regression(u, p, sim, count=counts[0]).raise_if_failed()  # build (cached afterwards)
+                runs = []
+                for n in counts:
+                    t0 = time.perf_counter()
+                    rep = regression(u, p, sim, count=n)
+                    dt = time.perf_counter() - t0
+                    rep.raise_if_failed()
+                    runs.append((rep.details["cycles"]["total_cycles_measured"], rep.vectors, dt))
+                (c0, v0, t0_), (c1, v1, t1) = runs
+                row = {"pe": pe, "dataflow": df, "size": size, "sim": sim,
+                       "default_cycles": c0, "default_rows_checked": v0, "default_seconds": round(t0_, 2),
+                       "default_cycles_per_s": round(c0 / t0_, 1),
+                       "big_cycles": c1, "big_rows_checked": v1, "big_seconds": round(t1, 2),
+                       "marginal_cycles_per_s": round((c1 - c0) / max(t1 - t0_, 1e-9), 1)}
+                rows.append(row)
+                print(f"{size}x{size} {pe} {df} on {sim}: default regression {c0} cycles ({v0} rows) in "
+                      f"{t0_:.1f} s = {c0 / t0_:.0f} cycles/s; {counts[1]} problems {c1} cycles in {t1:.1f} s; "
+                      f"marginal {row['marginal_cycles_per_s']:.0f} cycles/s", flush=True)
     return rows
 
 
