@@ -20,7 +20,6 @@ import click
 
 from . import __version__, tools
 from .errors import ParamError, SchwError
-from .units import get as get_unit
 from .units import load_all, LOAD_ERRORS
 
 # Option names the commands use themselves; a unit parameter may not take one of these.

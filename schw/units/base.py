@@ -27,8 +27,8 @@ class Unit:
 
     # -- generation ---------------------------------------------------------------------
     def top(self, p) -> str:
-        """Verilog module name; unique per parameter set so builds can be cached side by side."""
-        return "schw_" + self.name.replace("-", "_")
+        """Verilog module name (the unit name with ``_`` for ``-``); builds are cached by content."""
+        return self.name.replace("-", "_")
 
     def component(self, p) -> wiring.Component:
         raise NotImplementedError
@@ -56,9 +56,12 @@ class Unit:
         """Expected output port values for ``inputs`` (bit-exact)."""
         raise NotImplementedError
 
+    #: the handshake testbench inserts seeded idle cycles between some runs (besides back-to-back starts)
+    idle_gaps: bool = False
+
     def testbench_config(self, p) -> dict[str, Any]:
         """Extra settings handed to the cocotb testbench (JSON-serialisable)."""
-        return {"latency_cycles": self.latency_cycles(p)}
+        return {"latency_cycles": self.latency_cycles(p), "idle_gaps": self.idle_gaps}
 
     # -- accuracy -------------------------------------------------------------------------
     def accuracy(self, p, lengths: list[int], seed: int = 1) -> list[dict]:
@@ -70,3 +73,14 @@ class Unit:
     # -- synthesis ----------------------------------------------------------------------
     def synth_top(self, p) -> str:
         return self.top(p)
+
+
+class RunUnit(Unit):
+    """A binary-in, binary-out unit with the start/done/result handshake whose run takes
+    ``p.length`` cycles (sc-mul and the other SC units): latency L, regression through
+    ``tb_handshake`` with back-to-back starts and seeded idle gaps."""
+
+    idle_gaps = True
+
+    def latency_cycles(self, p) -> int:
+        return p.length

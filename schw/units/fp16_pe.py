@@ -349,9 +349,6 @@ class Fp16PeUnit(Unit):
     #: schw.sim.fp16_fast.DEFAULT_COUNT, which the regression hook below uses
     default_vectors = 1_000_000
 
-    def top(self, p):
-        return "fp16_pe"
-
     def component(self, p):
         return Fp16Pe(p)
 

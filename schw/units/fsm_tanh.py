@@ -29,7 +29,7 @@ from ..errors import ParamError
 from ..params import Params, choice, even_range, int_range, param, power_of_two
 from ..sng import COMPARATOR_RULE, SNG_KINDS, SngBank, SngSpec
 from . import register
-from .base import Unit
+from .base import RunUnit, Unit
 from .sc_mul import corner_codes
 
 
@@ -179,7 +179,7 @@ def accuracy_grid(width: int, seed: int) -> np.ndarray:
     return np.sort(np.random.default_rng(seed).integers(0, 1 << width, 4096))
 
 
-class _FsmUnit(Unit):
+class _FsmUnit(RunUnit):
     testbench = "tb_handshake"
     default_vectors = 200
     bipolar_output = False
@@ -199,9 +199,6 @@ class _FsmUnit(Unit):
 
     def component(self, p):
         return FsmUnitHw(p, p.fsm)
-
-    def latency_cycles(self, p):
-        return p.length
 
     def manifest_extra(self, p):
         return {
@@ -341,9 +338,6 @@ class FsmStreamUnit(Unit):
     summary = "The bare Brown & Card FSM for SC datapaths: x, en, restart in; y (Moore output) out"
     testbench = "tb_sng"  # the generic per-cycle testbench: drive inputs, record outputs each cycle
     default_vectors = 40  # runs of RUN_CYCLES cycles
-
-    def top(self, p):
-        return "fsm_stream"
 
     def component(self, p):
         return FsmStream(p.fsm)

@@ -110,9 +110,6 @@ class FxpAccUnit(Unit):
     testbench = "tb_gdc"
     default_vectors = 400
 
-    def top(self, p):
-        return "fxp_acc"
-
     def component(self, p):
         return FxpAcc(p)
 

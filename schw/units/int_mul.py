@@ -63,9 +63,6 @@ class IntMulUnit(Unit):
     Params = IntMulParams
     summary = "binary baseline: unsigned N x N multiplier, registered in and out (start/done, latency 1)"
 
-    def top(self, p):
-        return "int_mul"
-
     def component(self, p):
         return IntMul(p)
 

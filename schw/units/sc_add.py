@@ -37,7 +37,7 @@ from ..errors import ParamError
 from ..params import Params, choice, int_range, param, power_of_two
 from ..sng import COMPARATOR_RULE, SngBank, SngSpec, popcount
 from . import register
-from .base import Unit
+from .base import RunUnit
 from .sc_core import (Apc, MuxAdd, RunControl, below_table, blocks, error_row, lane_dict, lane_names, lane_stack,
                       lane_vectors, operand_grid, or_tree, packed_streams)
 
@@ -146,24 +146,14 @@ class ScMuxAdd(wiring.Component):
 
 
 @register
-class ScMuxAddUnit(Unit):
+class ScMuxAddUnit(RunUnit):
     name = "sc-mux-add"
     Params = ScMuxAddParams
     summary = "SC MUX scaled adder: k operands, shared data SNG, own select generator; value = mean"
     default_vectors = 300
 
-    def top(self, p):
-        return "sc_mux_add"
-
     def component(self, p):
         return ScMuxAdd(p)
-
-    def latency_cycles(self, p):
-        return p.length
-
-    def testbench_config(self, p):
-        # seeded idle gaps between some runs, besides back-to-back starts
-        return {"latency_cycles": p.length, "idle_gaps": True}
 
     def manifest_extra(self, p):
         return {
@@ -260,24 +250,14 @@ class ScOrAdd(wiring.Component):
 
 
 @register
-class ScOrAddUnit(Unit):
+class ScOrAddUnit(RunUnit):
     name = "sc-or-add"
     Params = ScOrAddParams
     summary = "SC OR adder: k operands on independent SNG channels; value = 1 - prod(1 - p_i)"
     default_vectors = 300
 
-    def top(self, p):
-        return "sc_or_add"
-
     def component(self, p):
         return ScOrAdd(p)
-
-    def latency_cycles(self, p):
-        return p.length
-
-    def testbench_config(self, p):
-        # seeded idle gaps between some runs, besides back-to-back starts
-        return {"latency_cycles": p.length, "idle_gaps": True}
 
     def manifest_extra(self, p):
         return {

@@ -22,7 +22,7 @@ from amaranth.lib.wiring import In, Out
 from ..params import Params, choice, int_range, param, power_of_two
 from ..sng import COMPARATOR_RULE, SngBank, SngSpec
 from . import register
-from .base import Unit
+from .base import RunUnit
 from .sc_add import HANDSHAKE
 from .sc_core import (Apc, RunControl, below_table, error_row, lane_dict, lane_names, lane_stack, lane_vectors,
                       operand_grid)
@@ -91,24 +91,14 @@ class ScApc(wiring.Component):
 
 
 @register
-class ScApcUnit(Unit):
+class ScApcUnit(RunUnit):
     name = "sc-apc"
     Params = ScApcParams
     summary = "SC accumulative parallel counter: k comparator streams summed per cycle into binary"
     default_vectors = 200
 
-    def top(self, p):
-        return "sc_apc"
-
     def component(self, p):
         return ScApc(p)
-
-    def latency_cycles(self, p):
-        return p.length
-
-    def testbench_config(self, p):
-        # seeded idle gaps between some runs, besides back-to-back starts
-        return {"latency_cycles": p.length, "idle_gaps": True}
 
     def manifest_extra(self, p):
         return {

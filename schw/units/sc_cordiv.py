@@ -27,7 +27,7 @@ from ..errors import ParamError
 from ..params import Params, choice, int_range, param, power_of_two
 from ..sng import COMPARATOR_RULE, SngBank, SngSpec, comparator_streams
 from . import register
-from .base import Unit
+from .base import RunUnit
 from .sc_add import HANDSHAKE
 from .sc_core import Apc, CorDiv, RunControl, blocks, error_row
 from .sc_mul import operand_vectors
@@ -126,24 +126,14 @@ class ScCorDiv(wiring.Component):
 
 
 @register
-class ScCorDivUnit(Unit):
+class ScCorDivUnit(RunUnit):
     name = "sc-cordiv"
     Params = ScCorDivParams
     summary = "SC CORDIV divider: correlated streams, MUX + flip-flop; value = min(a / b, 1)"
     default_vectors = 300
 
-    def top(self, p):
-        return "sc_cordiv"
-
     def component(self, p):
         return ScCorDiv(p)
-
-    def latency_cycles(self, p):
-        return p.length
-
-    def testbench_config(self, p):
-        # seeded idle gaps between some runs, besides back-to-back starts
-        return {"latency_cycles": p.length, "idle_gaps": True}
 
     def manifest_extra(self, p):
         return {

@@ -38,7 +38,7 @@ from ..errors import ParamError
 from ..params import Params, choice, int_range, param, power_of_two
 from ..sng import COMPARATOR_RULE, SngBank, SngSpec, popcount
 from . import register
-from .base import Unit
+from .base import RunUnit
 from .sc_core import Apc, RunControl, blocks, corner_codes, lane_vectors, packed_streams
 
 
@@ -132,24 +132,14 @@ def port_names(p: ScDotParams, name: str) -> list[str]:
 
 
 @register
-class ScDotUnit(Unit):
+class ScDotUnit(RunUnit):
     name = "sc-dot"
     Params = ScDotParams
     summary = "SC dot-product PE: k bipolar XNOR products summed by an APC over L cycles"
     default_vectors = 200
 
-    def top(self, p):
-        return "sc_dot"
-
     def component(self, p):
         return ScDot(p)
-
-    def latency_cycles(self, p):
-        return p.length
-
-    def testbench_config(self, p):
-        # seeded idle gaps between some runs, besides back-to-back starts
-        return {"latency_cycles": p.length, "idle_gaps": True}
 
     def manifest_extra(self, p):
         return {

@@ -330,9 +330,6 @@ class ScGdcUnit(_GdcBase):
     Params = ScGdcParams
     summary = "SC gradient-descent counter: one weight, saturating W-bit up/down counter stepped by A - B"
 
-    def top(self, p):
-        return "sc_gdc"
-
 
 @register
 class ScGdcArrayUnit(_GdcBase):
@@ -341,6 +338,3 @@ class ScGdcArrayUnit(_GdcBase):
     summary = "M SC-GDC counters updated in parallel; random sources shared across the array"
     scalar = False
     default_vectors = 250
-
-    def top(self, p):
-        return "sc_gdc_array"

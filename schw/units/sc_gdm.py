@@ -131,9 +131,6 @@ class ScGdmUnit(Unit):
     testbench = "tb_gdc"
     default_vectors = 400
 
-    def top(self, p):
-        return "sc_gdm"
-
     def component(self, p):
         return ScGdm(p)
 

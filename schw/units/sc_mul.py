@@ -23,7 +23,7 @@ from amaranth.lib.wiring import In, Out
 from ..params import Params, choice, int_range, param, power_of_two
 from ..sng import COMPARATOR_RULE, MAX_OFFSET, SNG_MODES, SngBank, SngSpec, comparator_streams, pack, popcount
 from . import register
-from .base import Unit
+from .base import RunUnit
 
 CODINGS = ("unipolar", "bipolar")
 
@@ -175,19 +175,13 @@ def operand_vectors(width: int, seed: int, count: int, names=("a", "b")) -> dict
 
 
 @register
-class ScMulUnit(Unit):
+class ScMulUnit(RunUnit):
     name = "sc-mul"
     Params = ScMulParams
     summary = "SC multiplier: two comparator SNGs, AND/XNOR, ones counter (binary in, binary out)"
 
-    def top(self, p):
-        return "sc_mul"
-
     def component(self, p):
         return ScMul(p)
-
-    def latency_cycles(self, p):
-        return p.length
 
     def manifest_extra(self, p):
         return {

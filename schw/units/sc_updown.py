@@ -24,7 +24,7 @@ from ..errors import ParamError
 from ..params import Params, choice, int_range, param, power_of_two
 from ..sng import COMPARATOR_RULE, SngBank, SngSpec, comparator_streams
 from . import register
-from .base import Unit
+from .base import RunUnit
 from .sc_add import HANDSHAKE
 from .sc_core import RunControl, UpDownCounter, blocks, below_table, error_row
 from .sc_mul import corner_codes
@@ -116,24 +116,14 @@ class ScUpDown(wiring.Component):
 
 
 @register
-class ScUpDownUnit(Unit):
+class ScUpDownUnit(RunUnit):
     name = "sc-updown"
     Params = ScUpDownParams
     summary = "SC up/down counter converter: bipolar stream to two's-complement binary (saturating)"
     default_vectors = 200
 
-    def top(self, p):
-        return "sc_updown"
-
     def component(self, p):
         return ScUpDown(p)
-
-    def latency_cycles(self, p):
-        return p.length
-
-    def testbench_config(self, p):
-        # seeded idle gaps between some runs, besides back-to-back starts
-        return {"latency_cycles": p.length, "idle_gaps": True}
 
     def manifest_extra(self, p):
         c = p.counter_bits
