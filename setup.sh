@@ -44,14 +44,12 @@ schw doctor
 
 case "$what" in
     main)
-        if schw list | grep -q '^pe-array'; then
-            schw gen pe-array --rows 8 -o out "$@"
-        else
-            schw gen sc-mul -o out "$@"
-        fi
+        schw gen pe-array --rows 8 -o out "$@"
         echo
-        echo "next: schw sim pe-array --rows 8 --sim both    # regression on Verilator and Icarus"
+        echo "next: source .venv/bin/activate"
+        echo "      schw sim pe-array --rows 8 --sim both    # regression on Verilator and Icarus"
         echo "      schw synth pe-array --rows 8             # area with Yosys (um^2, GE)"
+        echo "      schw verify pe-array --rows 8 --rtl YOUR.v --top YOUR_TOP"
         ;;
     test)
         python -m pytest -n 2 "$@"
