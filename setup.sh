@@ -52,7 +52,7 @@ case "$what" in
         echo "      schw verify pe-array --rows 8 --rtl YOUR.v --top YOUR_TOP"
         ;;
     test)
-        python -m pytest -n 2 "$@"
+        python -m pytest -n 2 -rfEsxXp "$@"   # the summary names every test that ran, each simulator by name
         ;;
     env)
         echo "setup: done; activate with: source .venv/bin/activate"
