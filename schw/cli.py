@@ -12,6 +12,7 @@ import importlib
 import itertools
 import json
 import pkgutil
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -268,6 +269,10 @@ def doctor():
         else:
             missing += 1
             click.echo(f"  MISSING  {t.name:<16}{t.problem}; install: {t.hint}")
+    cc = shutil.which("ccache")
+    click.echo(f"  {'ok' if cc else 'optional':<9}{'ccache':<16}{'':<22}"
+               + (cc if cc else "not found: Verilator builds will not be cached across "
+                  "configurations; install: apt-get install ccache"))
     load_all()
     for mod, err in LOAD_ERRORS.items():
         missing += 1

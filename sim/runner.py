@@ -48,6 +48,20 @@ def _tail(path: Path, lines: int = 25) -> str:
         return "(no log)"
 
 
+def _public_top(build_dir: Path, top: str) -> Path:
+    """A Verilator control file that makes only the top module's signals visible to VPI.
+
+    cocotb's runner passes ``--public-flat-rw``, which makes every signal of every instance
+    public: Verilator then keeps the whole hierarchy un-inlined and un-optimized, and an 8x8
+    FP16 array became hundreds of MB of C++ that took many minutes to compile. The testbenches
+    touch only top-level ports, so ``--no-public-flat-rw`` (in the build key) plus this file
+    gives them what they need at a fraction of the cost.
+    """
+    vlt = build_dir / "public_top.vlt"
+    vlt.write_text(f'`verilator_config\npublic_flat_rw -module "{top}" -var "*"\n')
+    return vlt
+
+
 def build(sim: str, sources: list[Path], top: str, build_args: list[str] | None = None):
     """Build (or reuse) a simulation of ``top``; returns (runner, build_dir)."""
     tools.require_simulator(sim)
@@ -55,7 +69,7 @@ def build(sim: str, sources: list[Path], top: str, build_args: list[str] | None 
 
     build_args = list(build_args or [])
     if sim == "verilator":
-        build_args = ["-Wno-fatal", "-O2", *build_args]
+        build_args = ["-Wno-fatal", "-O2", "--no-public-flat-rw", *build_args]
     key = _build_key(sim, sources, top, build_args)
     build_dir = cache_root() / "builds" / f"{sim}-{top}-{key}"
     build_dir.mkdir(parents=True, exist_ok=True)
@@ -64,6 +78,8 @@ def build(sim: str, sources: list[Path], top: str, build_args: list[str] | None 
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not (build_dir / STAMP).exists():
             log = build_dir / "build.log"
+            if sim == "verilator":
+                build_args.append(str(_public_top(build_dir, top)))
             try:
                 runner.build(
                     sources=[str(s) for s in sources],

@@ -212,13 +212,15 @@ def _is_nan(r, w):
     return (((r >> fb) & em) == em) & ((r & ((1 << fb) - 1)) != 0)
 
 
-@pytest.mark.parametrize("acc", ["fp16", "fp32"])
-@pytest.mark.parametrize("case", CASES)
+#: (case, acc) pairs that have rows (a few cases exist only for one accumulator width)
+CASE_ACC = [(c, a) for a in ("fp16", "fp32") for c in sorted(set(directed(a)["case"]))]
+
+
+@pytest.mark.parametrize("case,acc", CASE_ACC)
 def test_directed(case, acc):
     d = directed(acc)
     sel = d["case"] == case
-    if not sel.any():
-        pytest.skip(f"{case}: no rows for acc={acc}")
+    assert sel.any()
     v = {k: d[k][sel] for k in ("op", "rm", "a", "b", "c")}
     got = _run(v, acc)
     ref = softfloat_evaluate(v["op"], v["rm"], v["a"], v["b"], v["c"], acc=acc)

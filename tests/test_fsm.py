@@ -149,36 +149,33 @@ def test_stream_component_matches_golden(fsm):
 
 # -- RTL regression on Verilator and Icarus -------------------------------------------------------
 
-# Default suite: N in {4, 8, 16, 64} with LFSR and Sobol inputs on both simulators; the sigmoid
-# and Sexp units on Icarus (Verilator builds cost ~10 s each, far more on a loaded machine).
-# --runslow adds them on Verilator and long runs of every N and SNG on both.
+# Default suite: N in {4, 8, 16, 64} with LFSR and Sobol inputs, the sigmoid and Sexp units and
+# the smallest and oddest configurations, all on both simulators. --runslow adds long runs of
+# every N and SNG.
 FAST = [
-    (TANH, {"states": 4, "sng": "lfsr", "length": 64}, None),
-    (TANH, {"states": 8, "sng": "sobol", "length": 64}, None),
-    (TANH, {"states": 16, "sng": "lfsr", "seed": 7, "length": 128}, None),
-    (TANH, {"states": 64, "sng": "sobol", "length": 256}, None),
-    (SIGMOID, {"states": 6, "sng": "halton", "width": 6, "length": 32}, "icarus"),
-    (EXP, {"states": 16, "gain": 2, "sng": "lfsr", "length": 64}, "icarus"),
-    (TANH, {"states": 2, "width": 2, "length": 4}, "icarus"),  # smallest everything
-    (EXP, {"states": 255, "gain": 200, "width": 3, "length": 8, "sng": "ramp"}, "icarus"),  # odd N, big G
+    (TANH, {"states": 4, "sng": "lfsr", "length": 64}),
+    (TANH, {"states": 8, "sng": "sobol", "length": 64}),
+    (TANH, {"states": 16, "sng": "lfsr", "seed": 7, "length": 128}),
+    (TANH, {"states": 64, "sng": "sobol", "length": 256}),
+    (SIGMOID, {"states": 6, "sng": "halton", "width": 6, "length": 32}),
+    (EXP, {"states": 16, "gain": 2, "sng": "lfsr", "length": 64}),
+    (TANH, {"states": 2, "width": 2, "length": 4}),  # smallest everything
+    (EXP, {"states": 255, "gain": 200, "width": 3, "length": 8, "sng": "ramp"}),  # odd N, big G
 ]
-SLOW = [(TANH, {"states": n, "sng": s, "length": 1024, "seed": 3}, None) for n in (4, 8, 16, 64, 256) for s in ("lfsr", "sobol")]
-SLOW += [(unit, kw, None) for unit, kw, only in FAST if only]
-SLOW += [(SIGMOID, {"states": 16, "sng": "sobol", "length": 1024}, None),
-         (EXP, {"states": 32, "gain": 4, "sng": "sobol", "length": 1024}, None),
-         (EXP, {"states": 8, "gain": 1, "sng": "lfsr", "width": 12, "length": 4096}, None),
-         (TANH, {"states": 256, "sng": "sobol", "seed": 99, "width": 16, "length": 4096}, None)]
+SLOW = [(TANH, {"states": n, "sng": s, "length": 1024, "seed": 3}) for n in (4, 8, 16, 64, 256) for s in ("lfsr", "sobol")]
+SLOW += [(SIGMOID, {"states": 16, "sng": "sobol", "length": 1024}),
+         (EXP, {"states": 32, "gain": 4, "sng": "sobol", "length": 1024}),
+         (EXP, {"states": 8, "gain": 1, "sng": "lfsr", "width": 12, "length": 4096}),
+         (TANH, {"states": 256, "sng": "sobol", "seed": 99, "width": 16, "length": 4096})]
 
 
 def _id(v):
-    return v.name if hasattr(v, "name") else "-".join(map(str, v.values())) if isinstance(v, dict) else (v or "all-sims")
+    return v.name if hasattr(v, "name") else "-".join(map(str, v.values()))
 
 
 @pytest.mark.sim
-@pytest.mark.parametrize("unit,kw,only", FAST, ids=_id)
-def test_regression(sim, unit, kw, only):
-    if only and sim != only:
-        pytest.skip(f"{only} only in the default suite; --runslow runs it on every simulator")
+@pytest.mark.parametrize("unit,kw", FAST, ids=_id)
+def test_regression(sim, unit, kw):
     report = regression(unit, unit.Params(**kw), sim, count=80, seed=11)
     report.raise_if_failed()
     assert report.vectors >= 80
@@ -186,8 +183,8 @@ def test_regression(sim, unit, kw, only):
 
 @pytest.mark.slow
 @pytest.mark.sim
-@pytest.mark.parametrize("unit,kw,only", SLOW, ids=_id)
-def test_regression_long(sim, unit, kw, only):
+@pytest.mark.parametrize("unit,kw", SLOW, ids=_id)
+def test_regression_long(sim, unit, kw):
     regression(unit, unit.Params(**kw), sim, count=300, seed=5).raise_if_failed()
 
 

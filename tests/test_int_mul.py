@@ -13,19 +13,9 @@ CONFIGS = [8, 2, 13, 32]
 
 @pytest.mark.parametrize("width", CONFIGS)
 def test_int_mul_regression(sim, width):
-    if sim == "verilator" and width != 8:
-        pytest.skip("covered by test_int_mul_regression_verilator_more (slow)")
     report = regression(UNIT, UNIT.Params(width=width), sim, count=300)
     report.raise_if_failed()
     assert report.vectors >= 300 and set(report.latency_seen) == {1}
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("width", CONFIGS[1:])
-def test_int_mul_regression_verilator_more(width):
-    from conftest import need
-    need("cocotb", "verilator")
-    regression(UNIT, UNIT.Params(width=width), "verilator", count=300).raise_if_failed()
 
 
 @pytest.mark.parametrize("width", [2, 8, 32])

@@ -339,21 +339,10 @@ CASES = [(name, i) for name in UNIT_CONFIGS for i in range(3)]
 
 @pytest.mark.parametrize("name, index", CASES)
 def test_sng_unit_regression(sim, name, index):
-    if sim == "verilator" and index > 0:
-        pytest.skip("covered by test_sng_unit_regression_verilator_more (slow)")
     unit = get(name)
     report = regression(unit, unit.Params(**UNIT_CONFIGS[name][index]), sim, count=400)
     report.raise_if_failed()
     assert report.vectors == 486
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("name, index", [c for c in CASES if c[1] > 0])
-def test_sng_unit_regression_verilator_more(name, index):
-    from conftest import need
-    need("cocotb", "verilator")
-    unit = get(name)
-    regression(unit, unit.Params(**UNIT_CONFIGS[name][index]), "verilator", count=400).raise_if_failed()
 
 
 @pytest.mark.parametrize("name", list(UNIT_CONFIGS))
