@@ -217,11 +217,11 @@ def test_gdm_follows_float_momentum_sgd_on_a_quadratic():
 
 # -- RTL regression ---------------------------------------------------------------------
 
-# default suite: one build per unit and simulator; the rest run with --runslow
+# every configuration on both simulators (about a minute in all with ccache)
 GDC_POINTS = [
     dict(width=32, step_exp=20, coding="signed", shared=False, sng="sobol", seed=5, operand_width=6),
 ]
-GDC_SLOW = [
+GDC_MORE = [
     dict(width=4, step_exp=3, coding="unipolar", shared=True, sng="lfsr"),
     dict(width=16, step_exp=10, coding="bipolar", shared=False, sng="lfsr", seed=1234),
     dict(width=7, coding="signed", shared=True, sng="lfsr", operand_width=3),
@@ -230,7 +230,7 @@ GDC_SLOW = [
 ARRAY_POINTS = [
     dict(weights=6, cols=3, source_sets=2, width=5, coding="signed", shared=False, seed=99),
 ]
-ARRAY_SLOW = [
+ARRAY_MORE = [
     dict(weights=5, source_sets=2, width=6, coding="bipolar", shared=True, sng="sobol"),
     dict(weights=3, source_sets=3, width=5, coding="signed", shared=False, seed=99),
     dict(weights=6, cols=2, source_sets=3, width=6, coding="bipolar", shared=False, sng="sobol"),
@@ -240,18 +240,17 @@ ARRAY_SLOW = [
     dict(weights=16, source_sets=4, width=8, coding="signed", shared=True),
 ]
 GDM_POINTS = [dict(width=6, momentum_exp=2, eta_exp=2, operand_width=6)]
-GDM_SLOW = [dict(width=12, momentum_exp=4, eta_exp=1, sng="sobol", seed=3), dict(width=32, momentum_exp=8, eta_exp=8)]
+GDM_MORE = [dict(width=12, momentum_exp=4, eta_exp=1, sng="sobol", seed=3), dict(width=32, momentum_exp=8, eta_exp=8)]
 FXP_POINTS = [dict(width=8, operand_width=4)]
-FXP_SLOW = [dict(width=12, operand_width=6, extra_bits=5), dict(width=32, operand_width=16, extra_bits=32)]
+FXP_MORE = [dict(width=12, operand_width=6, extra_bits=5), dict(width=32, operand_width=16, extra_bits=32)]
 
 
-def _cases(unit, fast, slow):
-    return ([pytest.param(unit, kw, id=f"{unit.name}-{i}") for i, kw in enumerate(fast)] +
-            [pytest.param(unit, kw, id=f"{unit.name}-slow{i}", marks=pytest.mark.slow) for i, kw in enumerate(slow)])
+def _cases(unit, *configs):
+    return [pytest.param(unit, kw, id=f"{unit.name}-{i}") for i, kw in enumerate(kw for c in configs for kw in c)]
 
 
-@pytest.mark.parametrize("unit,kw", _cases(GDC, GDC_POINTS, GDC_SLOW) + _cases(ARRAY, ARRAY_POINTS, ARRAY_SLOW)
-                         + _cases(GDM, GDM_POINTS, GDM_SLOW) + _cases(FXP, FXP_POINTS, FXP_SLOW))
+@pytest.mark.parametrize("unit,kw", _cases(GDC, GDC_POINTS, GDC_MORE) + _cases(ARRAY, ARRAY_POINTS, ARRAY_MORE)
+                         + _cases(GDM, GDM_POINTS, GDM_MORE) + _cases(FXP, FXP_POINTS, FXP_MORE))
 def test_rtl_matches_golden(sim, unit, kw):
     p = unit.Params(**kw)
     report = regression(unit, p, sim, count=200)

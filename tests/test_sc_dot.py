@@ -100,7 +100,6 @@ def test_regression_catches_a_wrong_design(tmp_path: Path):
         report.raise_if_failed()
 
 
-@pytest.mark.slow
 @pytest.mark.sim
 def test_rtl_wide(sim):
     regression(UNIT, ScDotParams(inputs=64, width=16, length=16, sng="sobol", seed=77), sim, count=60).raise_if_failed()
