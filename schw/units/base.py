@@ -13,12 +13,12 @@ from typing import Any
 import numpy as np
 from amaranth.lib import wiring
 
-from ..params import Params
+from .. import params
 
 
 class Unit:
     name: str = ""
-    Params: type[Params]
+    Params: type[params.Params]
     summary: str = ""
     #: cocotb test module in schw.sim that drives this unit's interface
     testbench: str = "tb_handshake"
