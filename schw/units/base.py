@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 from amaranth.lib import wiring
+from amaranth.lib.wiring import In, Out
 
 from .. import params
 
@@ -84,3 +85,22 @@ class RunUnit(Unit):
 
     def latency_cycles(self, p) -> int:
         return p.length
+
+
+def run_ports(result_width: int, **operands) -> dict:
+    """Signature members of a start/done/result component: ``start`` (In 1), the operand ports
+    in keyword order, ``done`` (Out 1), ``result`` (Out ``result_width``): the Verilog port order."""
+    return {"start": In(1), **operands, "done": Out(1), "result": Out(result_width)}
+
+
+def handshake(result: str, latches: str = "the operands, restarts the generators",
+              done_after: str = "latency_cycles (= L)") -> dict[str, str]:
+    """The manifest's ``handshake`` block of a :class:`RunUnit`: ``start`` latches ``latches``,
+    ``done`` pulses ``done_after`` edges after the edge that sampled it, ``result`` is ``result``
+    (held until the next done), and runs may go back to back."""
+    return {
+        "start": f"1-cycle pulse; latches {latches}; ignored while busy",
+        "done": f"1-cycle pulse {done_after} edges after the edge that sampled start",
+        "result": f"{result}; held until the next done",
+        "back_to_back": "start may be high in the cycle done is high",
+    }

@@ -17,11 +17,12 @@ from dataclasses import dataclass
 import numpy as np
 from amaranth.hdl import Module, Signal
 from amaranth.lib import wiring
-from amaranth.lib.wiring import In, Out
+from amaranth.lib.wiring import In
 
 from ..params import Params, int_range, param
 from . import register
-from .base import Unit
+from .base import Unit, run_ports
+from .sc_core import latch
 from .sc_mul import operand_vectors
 
 
@@ -35,22 +36,13 @@ class IntMul(wiring.Component):
 
     def __init__(self, p: IntMulParams):
         self.p = p
-        super().__init__({
-            "start": In(1),
-            "a": In(p.width),
-            "b": In(p.width),
-            "done": Out(1),
-            "result": Out(2 * p.width),
-        })
+        super().__init__(run_ports(2 * p.width, a=In(p.width), b=In(p.width)))
 
     def elaborate(self, platform):
         m = Module()
-        a_r = Signal(self.p.width)
-        b_r = Signal(self.p.width)
         valid = Signal()
         m.d.sync += valid.eq(self.start)
-        with m.If(self.start):
-            m.d.sync += [a_r.eq(self.a), b_r.eq(self.b)]
+        a_r, b_r = latch(m, self.start, a_r=self.a, b_r=self.b)
         m.d.sync += self.done.eq(valid)
         with m.If(valid):
             m.d.sync += self.result.eq(a_r * b_r)

@@ -29,26 +29,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from amaranth.hdl import Cat, Module, Signal
+from amaranth.hdl import Cat, Module
 from amaranth.lib import wiring
-from amaranth.lib.wiring import In, Out
+from amaranth.lib.wiring import In
 
 from ..errors import ParamError
 from ..params import Params, choice, int_range, param, power_of_two
 from ..sng import COMPARATOR_RULE, SngBank, SngSpec, popcount
 from . import register
-from .base import RunUnit
+from .base import RunUnit, handshake, run_ports
 from .sc_core import (Apc, MuxAdd, RunControl, below_table, blocks, error_row, lane_dict, lane_names, lane_stack,
-                      lane_vectors, operand_grid, or_tree, packed_streams)
+                      lane_vectors, latch_lanes, operand_grid, or_tree, packed_streams)
 
 SOURCES = ("lfsr", "sobol", "halton", "ramp")
 
-HANDSHAKE = {
-    "start": "1-cycle pulse; latches the operands, restarts the generators; ignored while busy",
-    "done": "1-cycle pulse latency_cycles (= L) edges after the edge that sampled start",
-    "result": "number of ones in the L output bits; held until the next done",
-    "back_to_back": "start may be high in the cycle done is high",
-}
+HANDSHAKE = handshake("number of ones in the L output bits")
 
 
 # -- sc-mux-add ---------------------------------------------------------------------------
@@ -111,8 +106,7 @@ class ScMuxAdd(wiring.Component):
 
     def __init__(self, p: ScMuxAddParams):
         self.p = p
-        super().__init__({"start": In(1), "x": In(p.width).array(p.inputs), "done": Out(1),
-                          "result": Out(p.result_width)})
+        super().__init__(run_ports(p.result_width, x=In(p.width).array(p.inputs)))
 
     def elaborate(self, platform):
         p = self.p
@@ -133,12 +127,7 @@ class ScMuxAdd(wiring.Component):
             m.d.comb += [b.restart.eq(ctl.load), b.step.eq(ctl.busy)]
         m.d.comb += mux.sel.eq(sel_code[:p.select_bits] if p.select == "ramp"
                                else (sel_code * p.inputs)[p.width:])
-        streams = []
-        for i in range(p.inputs):
-            x_r = Signal(p.width, name=f"x_r{i}")
-            with m.If(ctl.load):
-                m.d.sync += x_r.eq(self.x[i])
-            streams.append(data_code < x_r)
+        streams = [data_code < x_r for x_r in latch_lanes(m, ctl.load, x=self.x)]
         m.d.comb += mux.streams.eq(Cat(*streams))
         with m.If(ctl.last):
             m.d.sync += self.result.eq(cnt.total)
@@ -225,8 +214,7 @@ class ScOrAdd(wiring.Component):
 
     def __init__(self, p: ScOrAddParams):
         self.p = p
-        super().__init__({"start": In(1), "x": In(p.width).array(p.inputs), "done": Out(1),
-                          "result": Out(p.result_width)})
+        super().__init__(run_ports(p.result_width, x=In(p.width).array(p.inputs)))
 
     def elaborate(self, platform):
         p = self.p
@@ -237,12 +225,7 @@ class ScOrAdd(wiring.Component):
         m.d.comb += [ctl.start.eq(self.start), self.done.eq(ctl.done),
                      sng.restart.eq(ctl.load), sng.step.eq(ctl.busy),
                      cnt.clear.eq(ctl.load), cnt.enable.eq(ctl.busy)]
-        bits = []
-        for i in range(p.inputs):
-            x_r = Signal(p.width, name=f"x_r{i}")
-            with m.If(ctl.load):
-                m.d.sync += x_r.eq(self.x[i])
-            bits.append(sng.codes[i] < x_r)
+        bits = [code < x_r for code, x_r in zip(sng.codes, latch_lanes(m, ctl.load, x=self.x))]
         m.d.comb += cnt.bits.eq(or_tree(bits))
         with m.If(ctl.last):
             m.d.sync += self.result.eq(cnt.total)

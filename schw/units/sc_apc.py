@@ -15,17 +15,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from amaranth.hdl import Cat, Module, Signal
+from amaranth.hdl import Cat, Module
 from amaranth.lib import wiring
-from amaranth.lib.wiring import In, Out
+from amaranth.lib.wiring import In
 
 from ..params import Params, choice, int_range, param, power_of_two
 from ..sng import COMPARATOR_RULE, SngBank, SngSpec
 from . import register
-from .base import RunUnit
-from .sc_add import HANDSHAKE
+from .base import RunUnit, handshake, run_ports
 from .sc_core import (Apc, RunControl, below_table, error_row, lane_dict, lane_names, lane_stack, lane_vectors,
-                      operand_grid)
+                      latch_lanes, operand_grid)
 
 
 @dataclass(frozen=True)
@@ -66,8 +65,7 @@ class ScApc(wiring.Component):
 
     def __init__(self, p: ScApcParams):
         self.p = p
-        super().__init__({"start": In(1), "x": In(p.width).array(p.inputs), "done": Out(1),
-                          "result": Out(p.result_width)})
+        super().__init__(run_ports(p.result_width, x=In(p.width).array(p.inputs)))
 
     def elaborate(self, platform):
         p = self.p
@@ -78,12 +76,7 @@ class ScApc(wiring.Component):
         m.d.comb += [ctl.start.eq(self.start), self.done.eq(ctl.done),
                      sng.restart.eq(ctl.load), sng.step.eq(ctl.busy),
                      apc.clear.eq(ctl.load), apc.enable.eq(ctl.busy)]
-        bits = []
-        for i in range(p.inputs):
-            x_r = Signal(p.width, name=f"x_r{i}")
-            with m.If(ctl.load):
-                m.d.sync += x_r.eq(self.x[i])
-            bits.append(sng.codes[i] < x_r)
+        bits = [code < x_r for code, x_r in zip(sng.codes, latch_lanes(m, ctl.load, x=self.x))]
         m.d.comb += apc.bits.eq(Cat(*bits))
         with m.If(ctl.last):
             m.d.sync += self.result.eq(apc.total)
@@ -102,7 +95,7 @@ class ScApcUnit(RunUnit):
 
     def manifest_extra(self, p):
         return {
-            "handshake": {**HANDSHAKE, "result": "number of ones over the k streams and L cycles; held until the next done"},
+            "handshake": handshake("number of ones over the k streams and L cycles"),
             "operands": lane_names("x", p.inputs),
             "value": "result / L estimates sum_i x_i / 2^N",
             "comparator_rule": COMPARATOR_RULE,

@@ -19,17 +19,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from amaranth.hdl import Module, Signal
+from amaranth.hdl import Module
 from amaranth.lib import wiring
-from amaranth.lib.wiring import In, Out
+from amaranth.lib.wiring import In
 
 from ..errors import ParamError
 from ..params import Params, choice, int_range, param, power_of_two
 from ..sng import COMPARATOR_RULE, SngBank, SngSpec, comparator_streams
 from . import register
-from .base import RunUnit
+from .base import RunUnit, run_ports
 from .sc_add import HANDSHAKE
-from .sc_core import Apc, CorDiv, RunControl, blocks, error_row
+from .sc_core import Apc, CorDiv, RunControl, blocks, error_row, latch
 from .sc_mul import operand_vectors
 
 
@@ -99,8 +99,7 @@ class ScCorDiv(wiring.Component):
 
     def __init__(self, p: ScCorDivParams):
         self.p = p
-        super().__init__({"start": In(1), "a": In(p.width), "b": In(p.width), "done": Out(1),
-                          "result": Out(p.result_width)})
+        super().__init__(run_ports(p.result_width, a=In(p.width), b=In(p.width)))
 
     def elaborate(self, platform):
         p = self.p
@@ -111,10 +110,7 @@ class ScCorDiv(wiring.Component):
         if p.depth > 1:
             m.d.comb += div.sel.eq(sng.codes[1][p.width - p.sel_bits:])
         m.submodules.counter = cnt = Apc(1, p.result_width)
-        a_r = Signal(p.width)
-        b_r = Signal(p.width)
-        with m.If(ctl.load):
-            m.d.sync += [a_r.eq(self.a), b_r.eq(self.b)]
+        a_r, b_r = latch(m, ctl.load, a_r=self.a, b_r=self.b)
         m.d.comb += [ctl.start.eq(self.start), self.done.eq(ctl.done),
                      sng.restart.eq(ctl.load), sng.step.eq(ctl.busy),
                      div.clear.eq(ctl.load), div.enable.eq(ctl.busy),

@@ -12,6 +12,7 @@ Hardware (Amaranth components, one clock domain ``sync``):
 * :class:`CorDiv` - the CORDIV divider cell (Chen & Hayes): ``z = a`` where ``b = 1``, else
   the previous output bit.
 * :class:`MuxAdd` / :func:`or_tree` - the MUX scaled adder's multiplexer and the OR adder.
+* :func:`latch` / :func:`latch_lanes` - the operand registers a wrapper loads at ``start``.
 
 Golden-model helpers (NumPy, bit-packed): :func:`packed_streams` turns operands into packed
 comparator streams with the same rule as the RTL (``code < operand``).
@@ -189,6 +190,24 @@ def or_tree(bits):
     for b in bits[1:]:
         out = out | b
     return out
+
+
+def latch(m: Module, load, **values) -> list[Signal]:
+    """Operand registers: one register per keyword, named by it and shaped like its value, all
+    loaded at the edge where ``load`` is high (one ``If``). Returns them in keyword order."""
+    regs = [Signal(v.shape(), name=n) for n, v in values.items()]
+    with m.If(load):
+        m.d.sync += [r.eq(v) for r, v in zip(regs, values.values())]
+    return regs
+
+
+def latch_lanes(m: Module, load, **ports) -> list:
+    """:func:`latch` lane by lane for array ports of k lanes each: lane i of port ``x`` goes to
+    the register ``x_r{i}`` (the registers of one lane share an ``If``). Returns, per lane, its
+    register (one port) or the tuple of its registers in keyword order."""
+    (lanes,) = {len(port) for port in ports.values()}
+    regs = [latch(m, load, **{f"{n}_r{i}": port[i] for n, port in ports.items()}) for i in range(lanes)]
+    return [r[0] if len(ports) == 1 else tuple(r) for r in regs]
 
 
 # -- golden helpers -------------------------------------------------------------------------

@@ -30,16 +30,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from amaranth.hdl import Cat, Module, Signal
+from amaranth.hdl import Cat, Module
 from amaranth.lib import wiring
-from amaranth.lib.wiring import In, Out
+from amaranth.lib.wiring import In
 
 from ..errors import ParamError
 from ..params import Params, choice, int_range, param, power_of_two
 from ..sng import COMPARATOR_RULE, SngBank, SngSpec, popcount
 from . import register
-from .base import RunUnit
-from .sc_core import Apc, RunControl, blocks, corner_codes, lane_vectors, packed_streams
+from .base import RunUnit, handshake, run_ports
+from .sc_core import Apc, RunControl, blocks, corner_codes, lane_vectors, latch_lanes, packed_streams
 
 
 @dataclass(frozen=True)
@@ -95,13 +95,7 @@ class ScDot(wiring.Component):
 
     def __init__(self, p: ScDotParams):
         self.p = p
-        super().__init__({
-            "start": In(1),
-            "a": In(p.width).array(p.inputs),
-            "b": In(p.width).array(p.inputs),
-            "done": Out(1),
-            "result": Out(p.result_width),
-        })
+        super().__init__(run_ports(p.result_width, a=In(p.width).array(p.inputs), b=In(p.width).array(p.inputs)))
 
     def elaborate(self, platform):
         p = self.p
@@ -112,13 +106,8 @@ class ScDot(wiring.Component):
         m.d.comb += [ctl.start.eq(self.start), self.done.eq(ctl.done),
                      sng.restart.eq(ctl.load), sng.step.eq(ctl.busy),
                      apc.clear.eq(ctl.load), apc.enable.eq(ctl.busy)]
-        products = []
-        for i in range(p.inputs):
-            a_r = Signal(p.width, name=f"a_r{i}")
-            b_r = Signal(p.width, name=f"b_r{i}")
-            with m.If(ctl.load):
-                m.d.sync += [a_r.eq(self.a[i]), b_r.eq(self.b[i])]
-            products.append(~((sng.codes[0] < a_r) ^ (sng.codes[1] < b_r)))
+        products = [~((sng.codes[0] < a_r) ^ (sng.codes[1] < b_r))
+                    for a_r, b_r in latch_lanes(m, ctl.load, a=self.a, b=self.b)]
         # one whole-port assignment (per-bit assignments to a submodule port were once seen
         # missing from the emitted Verilog while developing sc-mux-add; not minimised)
         m.d.comb += apc.bits.eq(Cat(*products))
@@ -143,12 +132,8 @@ class ScDotUnit(RunUnit):
 
     def manifest_extra(self, p):
         return {
-            "handshake": {
-                "start": "1-cycle pulse; latches a and b, restarts the SNGs; ignored while busy",
-                "done": "1-cycle pulse latency_cycles (= L, no APC pipeline) edges after the edge that sampled start",
-                "result": "number of ones among the k x L XNOR product bits; held until the next done",
-                "back_to_back": "start may be high in the cycle done is high",
-            },
+            "handshake": handshake("number of ones among the k x L XNOR product bits", "a and b, restarts the SNGs",
+                                   "latency_cycles (= L, no APC pipeline)"),
             "operands": {"a": port_names(p, "a"), "b": port_names(p, "b")},
             "value": "(2 * result - k * L) / L estimates sum_i (2 a_i / 2^N - 1) * (2 b_i / 2^N - 1)",
             "comparator_rule": COMPARATOR_RULE,

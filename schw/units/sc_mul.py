@@ -18,12 +18,13 @@ from dataclasses import dataclass
 import numpy as np
 from amaranth.hdl import Module, Signal
 from amaranth.lib import wiring
-from amaranth.lib.wiring import In, Out
+from amaranth.lib.wiring import In
 
 from ..params import Params, choice, int_range, param, power_of_two
 from ..sng import COMPARATOR_RULE, MAX_OFFSET, SNG_MODES, SngBank, SngSpec, comparator_streams, pack, popcount
 from . import register
-from .base import RunUnit
+from .base import RunUnit, handshake, run_ports
+from .sc_core import corner_codes
 
 CODINGS = ("unipolar", "bipolar")
 
@@ -125,13 +126,7 @@ class ScMul(wiring.Component):
 
     def __init__(self, p: ScMulParams):
         self.p = p
-        super().__init__({
-            "start": In(1),
-            "a": In(p.width),
-            "b": In(p.width),
-            "done": Out(1),
-            "result": Out(p.result_width),
-        })
+        super().__init__(run_ports(p.result_width, a=In(p.width), b=In(p.width)))
 
     def elaborate(self, platform):
         p = self.p
@@ -159,11 +154,6 @@ class ScMul(wiring.Component):
         return m
 
 
-def corner_codes(width: int) -> list[int]:
-    top = (1 << width) - 1
-    return sorted({0, 1, top, 1 << (width - 1)})
-
-
 def operand_vectors(width: int, seed: int, count: int, names=("a", "b")) -> dict[str, np.ndarray]:
     """Every combination of corner codes (0, 1, max, half) for the named operands, then ``count``
     seeded uniform random tuples."""
@@ -185,12 +175,7 @@ class ScMulUnit(RunUnit):
 
     def manifest_extra(self, p):
         return {
-            "handshake": {
-                "start": "1-cycle pulse; latches a and b, restarts the SNGs; ignored while busy",
-                "done": "1-cycle pulse latency_cycles edges after the edge that sampled start",
-                "result": "number of ones in the L product bits; held until the next done",
-                "back_to_back": "start may be high in the cycle done is high",
-            },
+            "handshake": handshake("number of ones in the L product bits", "a and b, restarts the SNGs", "latency_cycles"),
             "value": ("result / L estimates (a / 2^N) * (b / 2^N)" if p.coding == "unipolar" else
                       "2 * result / L - 1 estimates (2a / 2^N - 1) * (2b / 2^N - 1)"),
             "comparator_rule": COMPARATOR_RULE,
