@@ -14,23 +14,20 @@ The testbench fails on protocol errors: ``out_valid`` with nothing in flight, a 
 never comes out, X/Z on a valid output.
 """
 
-import json
-import os
 import random
 from collections import deque
 
 import cocotb
-from cocotb.clock import Clock
-from cocotb.triggers import ClockCycles, FallingEdge, ReadOnly
+from cocotb.triggers import FallingEdge, ReadOnly
 
-PERIOD_NS = 10
+from . import tbutil
+
 PORTS = ("op", "rm", "a", "b", "c")
 
 
 @cocotb.test()
 async def run_vectors(dut):
-    with open(os.environ["SCHW_JOB"]) as f:
-        job = json.load(f)
+    job = tbutil.load_job()
     inputs = job["inputs"]
     count = len(inputs["op"])
     assert count > 0, "job has zero vectors"
@@ -40,14 +37,7 @@ async def run_vectors(dut):
     rng = random.Random(job.get("seed", 0))
     cwidth = len(dut.c)
 
-    Clock(dut.clk, PERIOD_NS, unit="ns").start()
-    dut.in_valid.value = 0
-    for n in PORTS:
-        getattr(dut, n).value = 0
-    dut.rst.value = 1
-    await ClockCycles(dut.clk, 2)
-    await FallingEdge(dut.clk)
-    dut.rst.value = 0
+    await tbutil.start_and_reset(dut, [dut.in_valid, *(getattr(dut, n) for n in PORTS)])
 
     results = {"result": [-1] * count, "flags": [-1] * count}
     killed, latencies = [], []
@@ -107,7 +97,5 @@ async def run_vectors(dut):
         await FallingEdge(dut.clk)
         cycle += 1
 
-    delivered = count - len(killed)
-    with open(os.environ["SCHW_RESULTS"], "w") as f:
-        json.dump({"outputs": results, "killed": sorted(killed), "latency_cycles": latencies,
-                   "vectors": delivered}, f)
+    tbutil.write_results(outputs=results, killed=sorted(killed), latency_cycles=latencies,
+                         vectors=count - len(killed))

@@ -7,34 +7,16 @@ output after that edge (the registers' new values). Writes ``outputs`` and ``vec
 number of cycles) to ``SCHW_RESULTS``; the host compares them with the golden model.
 """
 
-import json
-import os
-
 import cocotb
-from cocotb.clock import Clock
-from cocotb.triggers import ClockCycles, FallingEdge, ReadOnly, RisingEdge
+from cocotb.triggers import FallingEdge, ReadOnly, RisingEdge
 
-PERIOD_NS = 10
+from . import tbutil
 
 
 @cocotb.test()
 async def run_cycles(dut):
-    with open(os.environ["SCHW_JOB"]) as f:
-        job = json.load(f)
-    inputs = job["inputs"]
-    names = list(inputs)
-    count = len(inputs[names[0]]) if names else 0
-    assert count > 0, "job has zero cycles"
-    ports_in = [(getattr(dut, n), inputs[n]) for n in names]
-    ports_out = [(n, getattr(dut, n)) for n in job["outputs"]]
-
-    Clock(dut.clk, PERIOD_NS, unit="ns").start()
-    for port, _ in ports_in:
-        port.value = 0
-    dut.rst.value = 1
-    await ClockCycles(dut.clk, 2)
-    await FallingEdge(dut.clk)
-    dut.rst.value = 0
+    count, ports_in, ports_out = tbutil.cycle_ports(dut, tbutil.load_job())
+    await tbutil.start_and_reset(dut, [port for port, _ in ports_in])
     for name, port in ports_out:
         assert int(port.value) == 0, f"{name} is {int(port.value)} after reset, expected 0"
 
@@ -48,5 +30,4 @@ async def run_cycles(dut):
             outputs[name].append(int(port.value))
         await FallingEdge(dut.clk)
 
-    with open(os.environ["SCHW_RESULTS"], "w") as f:
-        json.dump({"outputs": outputs, "vectors": count}, f)
+    tbutil.write_results(outputs=outputs, vectors=count)

@@ -8,37 +8,24 @@ model. The testbench itself fails on protocol errors: no vectors, ``done`` that 
 ``done`` longer than one cycle.
 """
 
-import json
-import os
 import random
 
 import cocotb
-from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles, FallingEdge, ReadOnly, RisingEdge, SimTimeoutError, with_timeout
 from cocotb.utils import get_sim_time
 
-PERIOD_NS = 10
+from . import tbutil
+from .tbutil import PERIOD_NS
 
 
 @cocotb.test()
 async def run_vectors(dut):
-    with open(os.environ["SCHW_JOB"]) as f:
-        job = json.load(f)
-    inputs = job["inputs"]
-    names = list(inputs)
-    count = len(inputs[names[0]]) if names else 0
-    assert count > 0, "job has zero vectors"
+    job = tbutil.load_job()
+    inputs, names, count = tbutil.job_inputs(job, "vectors")
     timeout = int(job.get("timeout_cycles") or 1 << 20)
     gaps = random.Random(job.get("seed", 0))
 
-    Clock(dut.clk, PERIOD_NS, unit="ns").start()
-    dut.start.value = 0
-    for n in names:
-        getattr(dut, n).value = 0
-    dut.rst.value = 1
-    await ClockCycles(dut.clk, 2)
-    await FallingEdge(dut.clk)
-    dut.rst.value = 0
+    await tbutil.start_and_reset(dut, [dut.start, *(getattr(dut, n) for n in names)])
 
     outputs = {name: [] for name in job["outputs"]}
     latencies = []
@@ -66,5 +53,4 @@ async def run_vectors(dut):
     await ReadOnly()
     assert int(dut.done.value) == 0, "done stayed high for more than one cycle"
 
-    with open(os.environ["SCHW_RESULTS"], "w") as f:
-        json.dump({"outputs": outputs, "latency_cycles": latencies, "vectors": count}, f)
+    tbutil.write_results(outputs=outputs, latency_cycles=latencies, vectors=count)

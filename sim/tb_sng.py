@@ -7,35 +7,17 @@ the same cycle, before rising edge i (they are combinational from the state and 
 so output i shows position i. Writes ``outputs`` and ``vectors`` (cycles) to ``SCHW_RESULTS``.
 """
 
-import json
-import os
-
 import cocotb
-from cocotb.clock import Clock
-from cocotb.triggers import ClockCycles, FallingEdge, ReadOnly
+from cocotb.triggers import FallingEdge, ReadOnly
 
-PERIOD_NS = 10
+from . import tbutil
 
 
 @cocotb.test()
 async def run_cycles(dut):
-    with open(os.environ["SCHW_JOB"]) as f:
-        job = json.load(f)
-    inputs = job["inputs"]
-    names = list(inputs)
-    count = len(inputs[names[0]]) if names else 0
-    assert count > 0, "job has zero cycles"
-    ports_in = [(getattr(dut, n), inputs[n]) for n in names]
-    ports_out = [(n, getattr(dut, n)) for n in job["outputs"]]
+    count, ports_in, ports_out = tbutil.cycle_ports(dut, tbutil.load_job())
     assert ports_out, "job names no outputs"
-
-    Clock(dut.clk, PERIOD_NS, unit="ns").start()
-    for port, _ in ports_in:
-        port.value = 0
-    dut.rst.value = 1
-    await ClockCycles(dut.clk, 2)
-    await FallingEdge(dut.clk)
-    dut.rst.value = 0
+    await tbutil.start_and_reset(dut, [port for port, _ in ports_in])
 
     outputs = {name: [] for name, _ in ports_out}
     for i in range(count):
@@ -46,5 +28,4 @@ async def run_cycles(dut):
             outputs[name].append(int(port.value))
         await FallingEdge(dut.clk)
 
-    with open(os.environ["SCHW_RESULTS"], "w") as f:
-        json.dump({"outputs": outputs, "vectors": count}, f)
+    tbutil.write_results(outputs=outputs, vectors=count)
