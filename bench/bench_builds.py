@@ -70,8 +70,8 @@ def main(argv=None) -> int:
     other = unit.Params(rows=max(1, a.rows - 1), pe=a.pe)  # warms ccache's runtime objects only
     work = Path(tempfile.mkdtemp(prefix="schw-bench-src-"))
     try:
-        sources, top = rtl_from_params(unit, p, work / "a")
-        warm_src, warm_top = rtl_from_params(unit, other, work / "b")
+        sources, top = rtl_from_params(unit, p, work)
+        warm_src, warm_top = rtl_from_params(unit, other, work)
         ways = []
         if not a.skip_all_public:
             ways.append(("all public", [*VERILATOR_ARGS, "--public-flat-rw"], {"OBJCACHE": ""}))
@@ -81,11 +81,13 @@ def main(argv=None) -> int:
               f"median of {a.repeat} cold builds")
         base = None
         for name, args, env in ways:
-            if env["OBJCACHE"]:
-                ccache_dir = tempfile.mkdtemp(prefix="schw-bench-ccache-", dir=work)
-                env = {**env, "CCACHE_DIR": ccache_dir}
-                _one_build(warm_src, warm_top, args, env)
-            runs = [_one_build(sources, top, args, env) for _ in range(a.repeat)]
+            runs = []
+            for _ in range(a.repeat):
+                run_env = env
+                if env["OBJCACHE"]:  # a fresh ccache per build, warmed by the other configuration
+                    run_env = {**env, "CCACHE_DIR": tempfile.mkdtemp(prefix="schw-bench-ccache-", dir=work)}
+                    _one_build(warm_src, warm_top, args, run_env)
+                runs.append(_one_build(sources, top, args, run_env))
             wall = statistics.median(r[0] for r in runs)
             cpu = statistics.median(r[1] for r in runs)
             base = base or wall
