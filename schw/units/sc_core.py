@@ -274,10 +274,17 @@ def lane_stack(inputs: dict, name: str, lanes: int) -> np.ndarray:
     return np.stack([np.asarray(inputs[n], dtype=np.int64) for n in lane_names(name, lanes)], axis=1)
 
 
-def error_row(length: int, estimate, exact) -> dict:
-    err = np.asarray(estimate, dtype=np.float64) - np.asarray(exact, dtype=np.float64)
-    return {"length": int(length), "mae": float(np.abs(err).mean()), "rmse": float(np.sqrt((err ** 2).mean())),
+def error_stats(err) -> dict:
+    """MAE, RMSE, max |error| and bias (mean signed error, estimate - exact) of ``err``."""
+    err = np.asarray(err, dtype=np.float64).ravel()
+    return {"mae": float(np.abs(err).mean()), "rmse": float(np.sqrt(np.mean(err * err))),
             "max_error": float(np.abs(err).max()), "bias": float(err.mean()), "cases": int(err.size)}
+
+
+def error_row(length: int, estimate, exact) -> dict:
+    """One accuracy row: ``length`` and the :func:`error_stats` of ``estimate - exact``."""
+    err = np.asarray(estimate, dtype=np.float64) - np.asarray(exact, dtype=np.float64)
+    return {"length": int(length), **error_stats(err)}
 
 
 def operand_grid(width: int, lanes: int, seed: int, exhaustive_max: int = 1 << 16, rows: int = 4096) -> np.ndarray:

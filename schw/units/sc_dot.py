@@ -39,7 +39,8 @@ from ..params import Params, choice, int_range, param, power_of_two
 from ..sng import COMPARATOR_RULE, SngBank, SngSpec, popcount
 from . import register
 from .base import RunUnit, handshake, run_ports
-from .sc_core import Apc, RunControl, blocks, corner_codes, lane_vectors, latch_lanes, packed_streams
+from .sc_core import (Apc, RunControl, blocks, corner_codes, error_row, lane_dict, lane_names, lane_stack, lane_vectors,
+                      latch_lanes, packed_streams)
 
 
 @dataclass(frozen=True)
@@ -116,10 +117,6 @@ class ScDot(wiring.Component):
         return m
 
 
-def port_names(p: ScDotParams, name: str) -> list[str]:
-    return [f"{name}__{i}" for i in range(p.inputs)]
-
-
 @register
 class ScDotUnit(RunUnit):
     name = "sc-dot"
@@ -134,7 +131,7 @@ class ScDotUnit(RunUnit):
         return {
             "handshake": handshake("number of ones among the k x L XNOR product bits", "a and b, restarts the SNGs",
                                    "latency_cycles (= L, no APC pipeline)"),
-            "operands": {"a": port_names(p, "a"), "b": port_names(p, "b")},
+            "operands": {"a": lane_names("a", p.inputs), "b": lane_names("b", p.inputs)},
             "value": "(2 * result - k * L) / L estimates sum_i (2 a_i / 2^N - 1) * (2 b_i / 2^N - 1)",
             "comparator_rule": COMPARATOR_RULE,
             "apc": {"kind": "exact balanced adder tree + accumulator", "pipeline_stages": 0},
@@ -153,14 +150,10 @@ class ScDotUnit(RunUnit):
         rng = np.random.default_rng(seed)
         a = np.concatenate([np.array(rows_a, dtype=np.int64), rng.integers(0, 1 << p.width, size=(count, k))])
         b = np.concatenate([np.array(rows_b, dtype=np.int64), rng.integers(0, 1 << p.width, size=(count, k))])
-        out = {n: a[:, i] for i, n in enumerate(port_names(p, "a"))}
-        out.update({n: b[:, i] for i, n in enumerate(port_names(p, "b"))})
-        return out
+        return {**lane_dict("a", a), **lane_dict("b", b)}
 
     def golden(self, p, inputs):
-        a = np.stack([np.asarray(inputs[n]) for n in port_names(p, "a")], axis=1)
-        b = np.stack([np.asarray(inputs[n]) for n in port_names(p, "b")], axis=1)
-        return {"result": dot_counts(p, a, b)}
+        return {"result": dot_counts(p, lane_stack(inputs, "a", p.inputs), lane_stack(inputs, "b", p.inputs))}
 
     def accuracy(self, p, lengths, seed=1):
         """Error of the estimate divided by k (the mean bipolar product, in [-1, 1]), over 4096
@@ -176,7 +169,5 @@ class ScDotUnit(RunUnit):
         rows = []
         for length in lengths:
             q = p.replace(length=length)
-            err = dot_value(q, dot_counts(q, a, b)) / p.inputs - exact
-            rows.append({"length": length, "mae": float(np.abs(err).mean()), "rmse": float(np.sqrt((err ** 2).mean())),
-                         "max_error": float(np.abs(err).max()), "bias": float(err.mean()), "cases": int(err.size)})
+            rows.append(error_row(length, dot_value(q, dot_counts(q, a, b)) / p.inputs, exact))
         return rows

@@ -24,7 +24,7 @@ from ..params import Params, choice, int_range, param, power_of_two
 from ..sng import COMPARATOR_RULE, MAX_OFFSET, SNG_MODES, SngBank, SngSpec, comparator_streams, pack, popcount
 from . import register
 from .base import RunUnit, handshake, run_ports
-from .sc_core import corner_codes
+from .sc_core import corner_codes, error_stats
 
 CODINGS = ("unipolar", "bipolar")
 
@@ -112,13 +112,6 @@ def value_of(p: ScMulParams, codes: np.ndarray) -> np.ndarray:
     """Real value a code encodes: code / 2^N (unipolar) or 2 * code / 2^N - 1 (bipolar)."""
     x = np.asarray(codes, dtype=np.float64) / (1 << p.width)
     return x if p.coding == "unipolar" else 2 * x - 1
-
-
-def error_stats(err: np.ndarray) -> dict:
-    """MAE, RMSE, max |error| and bias (mean signed error, estimate - exact)."""
-    err = np.asarray(err, dtype=np.float64).ravel()
-    return {"mae": float(np.abs(err).mean()), "rmse": float(np.sqrt(np.mean(err * err))),
-            "max_error": float(np.abs(err).max()), "bias": float(err.mean()), "cases": int(err.size)}
 
 
 class ScMul(wiring.Component):
