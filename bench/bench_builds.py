@@ -65,8 +65,13 @@ def main(argv=None) -> int:
     if shutil.which("ccache") is None:
         print("ccache is not installed: apt-get install ccache", file=sys.stderr)
         return 1
+    from schw.errors import ParamError
     unit = get("pe-array")
-    p = unit.Params(rows=a.rows, pe=a.pe)
+    try:
+        p = unit.Params(rows=a.rows, pe=a.pe)
+    except ParamError as e:
+        print(f"bench_builds: {e}", file=sys.stderr)
+        return 2
     other = unit.Params(rows=max(1, a.rows - 1), pe=a.pe)  # warms ccache's runtime objects only
     work = Path(tempfile.mkdtemp(prefix="schw-bench-src-"))
     try:
