@@ -59,7 +59,7 @@ def main(argv=None) -> int:
 
     from schw import tools
     from schw.array.regress import VERILATOR_ARGS
-    from schw.units import get
+    from schw.registry import get
     from schw.verify import rtl_from_params
     tools.require_simulator("verilator")
     if shutil.which("ccache") is None:

@@ -17,7 +17,7 @@ import sys
 import time
 
 from schw.sim import fp16_fast
-from schw.units import get
+from schw.registry import get
 
 
 def _emit(**row):

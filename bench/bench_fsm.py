@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from schw import fsm as F
-from schw.units import get
+from schw.registry import get
 from schw.units.fsm_tanh import bipolar_value
 
 WIDTH = 8

@@ -11,7 +11,7 @@ import argparse
 import json
 
 from schw.synth import synthesize
-from schw.units import get
+from schw.registry import get
 
 
 def configs(w: int, n: int):

@@ -58,7 +58,7 @@ def bench_sim(size, pes, sims, dataflows=("os", "ws"), counts=(6, 60)):
     """Regression wall time at two problem counts: the overall rate of the default regression and
     the marginal rate (extra cycles / extra seconds), which excludes simulator start-up."""
     from schw import tools
-    from schw.units import get
+    from schw.registry import get
     from schw.verify import regression
     tools.activate()
     u = get("pe-array")
@@ -104,7 +104,7 @@ def _synth_text(text, top):
 
 def bench_synth(sizes, pes, dataflows=("os", "ws")):
     from schw.synth import synthesize
-    from schw.units import get
+    from schw.registry import get
     u = get("pe-array")
     rows = []
     for pe in pes:

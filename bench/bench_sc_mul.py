@@ -15,7 +15,7 @@ import time
 import numpy as np
 
 from schw import tools
-from schw.units import get
+from schw.registry import get
 from schw.verify import regression
 
 

@@ -21,7 +21,7 @@ import click
 
 from . import __version__, tools
 from .errors import ParamError, SchwError
-from .units import load_all, LOAD_ERRORS
+from .registry import LOAD_ERRORS, load_all
 
 # Option names the commands use themselves; a unit parameter may not take one of these.
 RESERVED = {"out", "sim", "rtl", "top", "liberty", "json", "plot", "lengths", "vectors", "vector_seed", "keep", "full"}

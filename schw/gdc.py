@@ -40,8 +40,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .errors import ParamError
-from .sng import SOBOL_BITS, SngSpec, lfsr_init, lfsr_poly, sobol_direction_numbers, sobol_mask
+from schw.sc.spec import SngSpec
+from schw.sc.golden import SngStream
 
 
 def limits(width: int) -> tuple[int, int]:
@@ -57,60 +57,6 @@ def to_signed(values, width: int) -> np.ndarray:
 def to_pattern(values, width: int) -> np.ndarray:
     """Signed integers -> unsigned two's-complement bit patterns of ``width`` bits."""
     return np.asarray(values, dtype=np.int64) & ((1 << width) - 1)
-
-
-class CodeStream:
-    """The codes of an SNG bank (``SngBank(spec, channels, 2**width)``) cycle by cycle,
-    vectorized across channels (``kind`` lfsr or sobol, ``independent`` mode: channel c is
-    source c). ``codes`` is the current cycle's codes (channels,) int64;
-    :meth:`step` advances every channel (the bank's ``step``). Equals ``spec.codes`` (tested).
-    A Sobol bank counts its index modulo 2^width, so it repeats every 2^width steps."""
-
-    def __init__(self, spec: SngSpec, channels: int):
-        if spec.kind != "lfsr" or channels <= spec.max_channels():
-            spec.codes(channels, 1)  # validates the channel count
-        elif channels < 1:
-            raise ParamError("channels", "a positive integer", channels)
-        # beyond SngSpec's 65536 LFSR channels (training a large layer with a source set per
-        # weight) the same per-channel rule simply continues: polynomial c mod 4, seeded state
-        self.spec, self.channels = spec, channels
-        n = spec.width
-        ch = range(channels)
-        if spec.kind == "lfsr":
-            self._poly = np.array([lfsr_poly(n, c) for c in ch], dtype=np.int64)
-            self._init = np.array([lfsr_init(n, spec.seed, c) for c in ch], dtype=np.int64)
-            self._mask, self._top = (1 << n) - 1, 1 << (n - 1)
-        else:
-            self._v = np.array([[d >> (SOBOL_BITS - n) for d in sobol_direction_numbers(c + 1)[:n]] for c in ch],
-                               dtype=np.int64)  # (channels, n)
-            self._xor = np.array([sobol_mask(spec.seed, c, n) for c in ch], dtype=np.int64)
-        self.reset()
-
-    def reset(self) -> None:
-        self.t = 0
-        if self.spec.kind == "lfsr":
-            self.codes = self._init.copy()
-        else:
-            self.codes = self._xor.copy()
-
-    def step(self) -> None:
-        n = self.spec.width
-        if self.spec.kind == "lfsr":
-            s = self.codes
-            self.codes = ((s << 1) & self._mask) ^ np.where(s & self._top, self._poly, 0)
-        else:
-            self.t = (self.t + 1) & ((1 << n) - 1)
-            gray = self.t ^ (self.t >> 1)
-            bits = np.array([(gray >> k) & 1 for k in range(n)], dtype=bool)
-            self.codes = self._xor ^ np.bitwise_xor.reduce(np.where(bits, self._v, 0), axis=1)
-
-    def run(self, cycles: int) -> np.ndarray:
-        """The next ``cycles`` codes, shape (channels, cycles); leaves the stream advanced."""
-        out = np.empty((self.channels, cycles), dtype=np.int64)
-        for t in range(cycles):
-            out[:, t] = self.codes
-            self.step()
-        return out
 
 
 # -- SC-GDC -------------------------------------------------------------------------------
@@ -169,7 +115,7 @@ class GdcArray:
         self.outer = outer
         size = int(np.prod(self.shape))
         self.per, self.sets = gdc_channels_per_set(shared), sets
-        self.stream = CodeStream(spec, self.per * sets)
+        self.stream = SngStream(spec, self.per * sets)
         if outer:
             self._rows, self._cols = np.arange(outer[0]) % sets, np.arange(outer[1]) % sets
         self._which = None if sets == size else np.arange(size) % sets
@@ -263,7 +209,7 @@ def gdm_run(p, inputs: dict[str, np.ndarray], weights: int = 1) -> dict[str, np.
     """Cycle-exact SC-GDM (counter i uses code channel i). ``inputs``: ``load``, ``en`` (T,),
     ``w_in`` (W-bit patterns), ``g`` ((N+1)-bit patterns), (T,) or (T, weights).
     Returns ``w`` and ``v`` after each edge as bit patterns, shaped like ``w_in``."""
-    stream = CodeStream(p.spec, weights)
+    stream = SngStream(p.spec, weights)
     cnt = np.zeros(weights, dtype=np.int64)
     v = np.zeros(weights, dtype=np.int64)
     load, en = np.asarray(inputs["load"]), np.asarray(inputs["en"])

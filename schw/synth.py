@@ -97,7 +97,7 @@ def synthesize(unit, params, liberty: Path | None = None, keep: Path | None = No
     with tempfile.TemporaryDirectory(prefix="schw-gen-") as tmp:
         src = Path(tmp) / f"{gen.top}.v"
         write_atomic({src: gen.verilog})
-        report = synthesize_verilog([src], unit.synth_top(params), liberty, keep)
+        report = synthesize_verilog([src], gen.top, liberty, keep)
     return {"unit": unit.name, "params": params.as_dict(), **report}
 
 

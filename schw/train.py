@@ -36,7 +36,8 @@ import numpy as np
 
 from . import gdc
 from .errors import ParamError
-from .sng import SngSpec
+from schw.sc.golden import SngStream
+from schw.sc.spec import SngSpec
 from .units.sc_gdm import ScGdmParams
 
 OPTIMIZERS = ("sc-gdc", "sc-gdm", "fixed", "float")
@@ -182,7 +183,7 @@ class Layer:
         elif cfg.optimizer == "sc-gdm":
             self.gdm = ScGdmParams(width=cfg.width, operand_width=cfg.operand_width,
                                    momentum_exp=cfg.momentum_exp, eta_exp=cfg.momentum_exp)
-            self.stream = gdc.CodeStream(spec, size)
+            self.stream = SngStream(spec, size)
             self.v = np.zeros(self.shape, dtype=np.int64)
 
     def weights(self) -> np.ndarray:

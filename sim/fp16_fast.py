@@ -386,7 +386,7 @@ def exhaustive(op: str, *, params=None, sim: str = "verilator", rtl=None, top=No
     """Every binary16 pair in RNE: ``mul`` a*b or ``add`` a + c, 2^32 vectors, in chunks of
     2^chunk_bits (chunks ``start``..``stop``-1; default all) through :func:`check`. ``params``
     default: fp16-pe S=2, acc fp16. Returns one :class:`schw.verify.Report` over all chunks."""
-    from schw.units import get
+    from schw.registry import get
     from schw.verify import Report
 
     unit = get("fp16-pe")

@@ -8,8 +8,9 @@ import pytest
 from scipy.stats import qmc
 
 from schw import accuracy
-from schw.units import get
+from schw.registry import get
 from schw.units.sc_mul import ScMulParams, product_count_grid, product_counts
+from schw.sc.golden import sng_codes
 
 UNIT = get("sc-mul")
 LENGTHS = [16, 64, 256, 1024]
@@ -62,7 +63,7 @@ def test_accuracy_matches_independent_scipy_computation(width, coding):
 
 def counts_unpacked(p, a, b):
     """Ones of the product stream per pair from boolean streams (no packing, no popcount)."""
-    codes = p.spec.codes(2, p.length).astype(np.int64)
+    codes = sng_codes(p.spec, 2, p.length).astype(np.int64)
     sa = codes[0][None, :] < np.asarray(a)[:, None]
     sb = codes[1][None, :] < np.asarray(b)[:, None]
     bits = sa & sb if p.coding == "unipolar" else ~(sa ^ sb)

@@ -118,7 +118,7 @@ def test_doctor_fails_when_a_tool_is_missing(tmp_path):
 
 
 def test_every_unit_module_loads():
-    from schw.units import LOAD_ERRORS, load_all
+    from schw.registry import load_all, LOAD_ERRORS
     units = load_all()
     assert "sc-mul" in units
     assert LOAD_ERRORS == {}

@@ -3,8 +3,9 @@
 import numpy as np
 import pytest
 
-from schw.correlation import overlap_counts, scc, scc_bits
-from schw.sng import SngSpec, comparator_streams, pack
+from schw.sc.golden import overlap_counts, scc, scc_bits, sng_codes
+from schw.sc.spec import SngSpec
+from schw.sc.golden import comparator_streams, pack
 
 N = 8
 OPS = np.arange(1, 1 << N)  # operands 0 (stream of zeros) make SCC undefined (defined as 0)
@@ -60,7 +61,7 @@ def test_overlap_counts_ignore_padding():
 
 
 def grid_scc(spec, length):
-    codes = spec.codes(2, length)
+    codes = sng_codes(spec, 2, length)
     sa = pack(comparator_streams(codes[0], OPS))
     sb = pack(comparator_streams(codes[1], OPS))
     return scc(sa[:, None, :], sb[None, :, :], length)
@@ -82,7 +83,7 @@ def test_shared_source_gives_scc_plus_one(kind, length):
     # comparator streams of one code sequence are nested: code < a implies code < b for a <= b
     spec = SngSpec(kind, N, 3, "shared")
     s = grid_scc(spec, length)
-    ones = (spec.codes(1, length)[0][None, :] < OPS[:, None]).sum(axis=1)
+    ones = (sng_codes(spec, 1, length)[0][None, :] < OPS[:, None]).sum(axis=1)
     varying = (ones > 0) & (ones < length)  # an LFSR never gives code 0: operand 1 is all zeros
     assert varying.sum() >= len(OPS) - 2
     assert np.all(s[np.ix_(varying, varying)] == 1.0)
@@ -92,7 +93,7 @@ def test_shared_source_gives_scc_plus_one(kind, length):
 @pytest.mark.parametrize("kind, length", [("sobol", 256), ("lfsr", 255), ("sobol", 64), ("lfsr", 100)])
 def test_shared_source_turns_and_into_min(kind, length):
     spec = SngSpec(kind, N, 7, "shared")
-    codes = spec.codes(2, length)
+    codes = sng_codes(spec, 2, length)
     grid = np.arange(1 << N)
     sa = pack(comparator_streams(codes[0], grid))
     sb = pack(comparator_streams(codes[1], grid))
@@ -110,7 +111,7 @@ def test_shared_source_turns_and_into_min(kind, length):
 def test_independent_sobol_and_is_product_over_the_net():
     # Sobol dims 1, 2 at L = 2^(2N) are a (0, 2N, 2)-net: every code pair once, AND = a*b exactly
     n, length = 4, 256
-    codes = SngSpec("sobol", n, 0).codes(2, length)
+    codes = sng_codes(SngSpec("sobol", n, 0), 2, length)
     grid = np.arange(1 << n)
     sa = pack(comparator_streams(codes[0], grid))
     sb = pack(comparator_streams(codes[1], grid))

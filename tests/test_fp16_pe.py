@@ -16,7 +16,7 @@ from schw.errors import ParamError
 from schw.fp16 import contract
 from schw.output import generate
 from schw.sim import fp16_fast
-from schw.units import get
+from schw.registry import get
 from schw.units import fp16_pe as pe
 
 UNIT = get("fp16-pe")

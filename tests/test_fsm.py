@@ -12,11 +12,12 @@ from amaranth.sim import Simulator
 from schw import fsm as F
 from schw.errors import CheckFailed, ParamError
 from schw.output import generate
-from schw.units import get
+from schw.registry import get
 from schw.units.fsm_tanh import FsmStream, bipolar_value
 from schw.verify import regression
 
 from conftest import need
+from schw.sc.golden import sng_codes
 
 TANH, SIGMOID, EXP = get("fsm-tanh"), get("fsm-sigmoid"), get("fsm-exp")
 
@@ -24,7 +25,7 @@ TANH, SIGMOID, EXP = get("fsm-tanh"), get("fsm-sigmoid"), get("fsm-exp")
 def reference_counts(unit, p, a):
     """Per-bit reference written from the contract in the manifest (slow; few vectors only):
     stream bit = code_t < a, Moore output of the state before the update, start at N/2."""
-    codes = p.spec.codes(1, p.length)[0]
+    codes = sng_codes(p.spec, 1, p.length)[0]
     n, half = p.states, p.states // 2
     out = []
     for v in a:

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from schw import fsm as F
+from schw.sc.golden import sng_codes
 
 # Open grid: at x = +-1 the chain is absorbing and artanh is infinite.
 X_OPEN = np.linspace(-1, 1, 401)[1:-1]
@@ -162,9 +163,10 @@ def test_golden_monte_carlo_rmse_matches_exact(states):
 
 
 def test_run_comparator_equals_run_on_comparator_streams():
-    from schw.sng import SngSpec, comparator_streams
+    from schw.sc.spec import SngSpec
+    from schw.sc.golden import comparator_streams
 
-    codes = SngSpec("sobol", 6, 3).codes(1, 200)[0]
+    codes = sng_codes(SngSpec("sobol", 6, 3), 1, 200)[0]
     ops = np.array([0, 1, 5, 31, 32, 33, 63, 17, 17])
     for fsm in (F.tanh_fsm(8), F.exp_fsm(6, 2)):
         assert np.array_equal(F.run_comparator(fsm, codes, ops), F.run(fsm, comparator_streams(codes, ops)))

@@ -14,9 +14,10 @@ import pytest
 
 from schw import gdc
 from schw.errors import ParamError
-from schw.sng import SngSpec
-from schw.units import get
+from schw.sc.spec import SngSpec
+from schw.registry import get
 from schw.verify import regression
+from schw.sc.golden import sng_codes, SngStream
 
 GDC = get("sc-gdc")
 ARRAY = get("sc-gdc-array")
@@ -31,8 +32,8 @@ FXP = get("fxp-acc")
 def test_code_stream_equals_sng_spec(kind, width, seed, channels):
     spec = SngSpec(kind, width, seed)
     period = (1 << width) - 1 if kind == "lfsr" else 1 << width
-    got = gdc.CodeStream(spec, channels).run(min(2 * period, 600))
-    ref = spec.codes(channels, min(period, 600))
+    got = SngStream(spec, channels).run(min(2 * period, 600))
+    ref = sng_codes(spec, channels, min(period, 600))
     assert (got[:, :ref.shape[1]] == ref).all()
     if 2 * period <= 600:  # the sequence repeats with its period (Sobol: index modulo 2^n)
         assert (got[:, period:2 * period] == got[:, :period]).all()
@@ -196,7 +197,7 @@ def test_gdm_follows_float_momentum_sgd_on_a_quadratic():
     n, m_exp, e, trials = 10, 3, 3, 512
     p = GDM.Params(width=16, operand_width=n, momentum_exp=m_exp, eta_exp=e, seed=9)
     a, target, steps = 1 / 64, 50.0, 500  # a * |w - w*| < 1: no clipping of g or of the step probability
-    stream = gdc.CodeStream(p.spec, trials)
+    stream = SngStream(p.spec, trials)
     w = np.zeros(trials, dtype=np.int64)
     v = np.zeros(trials, dtype=np.int64)
     wf, vf = 0.0, 0.0

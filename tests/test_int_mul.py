@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from schw.output import generate
-from schw.units import get
+from schw.registry import get
 from schw.verify import regression
 
 UNIT = get("int-mul")

@@ -14,7 +14,7 @@ from conftest import need
 from schw.array import model
 from schw.errors import CheckFailed, ParamError
 from schw.output import generate
-from schw.units import get
+from schw.registry import get
 
 UNIT = get("pe-array")
 P = UNIT.Params

@@ -8,9 +8,10 @@ import pytest
 
 from schw.errors import CheckFailed, ParamError
 from schw.output import generate, write_outputs
-from schw.units import get
+from schw.registry import get
 from schw.units.sc_dot import ScDotParams, dot_counts, dot_exact, dot_value
 from schw.verify import regression
+from schw.sc.golden import sng_codes
 
 UNIT = get("sc-dot")
 
@@ -24,7 +25,7 @@ CONFIGS = [
 def reference_counts(p, a, b):
     """Straight from the definition: lane i's streams are code0[t] < a_i and code1[t] < b_i,
     the product bit is their XNOR, result = number of ones over lanes and cycles."""
-    codes = p.spec.codes(2, p.length)
+    codes = sng_codes(p.spec, 2, p.length)
     sa = codes[0][None, None, :] < np.asarray(a)[:, :, None]
     sb = codes[1][None, None, :] < np.asarray(b)[:, :, None]
     return (sa == sb).sum(axis=(1, 2))

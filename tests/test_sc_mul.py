@@ -9,15 +9,15 @@ import pytest
 from scipy.stats import qmc
 
 from schw.output import generate
-from schw.sng import LFSR_TAPS
-from schw.units import get
+from schw.sc.spec import LFSR_TAPS
+from schw.registry import get
 from schw.verify import regression
 
 UNIT = get("sc-mul")
 
 
 def reference_codes(sng, width, length, seed):
-    """Random codes written straight from the documented SNG rules (not from schw.sng)."""
+    """Random codes written straight from the documented SNG rules (not from schw.sc)."""
     if sng == "sobol":
         assert seed == 0
         pts = qmc.Sobol(2, scramble=False, bits=30).random(length)

@@ -13,14 +13,15 @@ from amaranth.sim import Simulator
 
 from schw.errors import ParamError
 from schw.output import generate, write_outputs
-from schw.sng import SngSpec
-from schw.units import get
+from schw.sc.spec import SngSpec
+from schw.registry import get
 from schw.units.sc_add import ScMuxAddParams, ScOrAddParams, mux_add_counts, or_add_counts
 from schw.units.sc_apc import ScApcParams, apc_counts
-from schw.units.sc_core import Apc, CorDiv, UpDownCounter
+from schw.sc.rtl import Apc, CorDiv, UpDownCounter
 from schw.units.sc_cordiv import ScCorDivParams, cordiv_counts
 from schw.units.sc_updown import ScUpDownParams, updown_values
 from schw.verify import regression
+from schw.sc.golden import sng_codes
 
 RNG = np.random.default_rng(12345)
 
@@ -28,8 +29,8 @@ RNG = np.random.default_rng(12345)
 # -- references from the definitions --------------------------------------------------------
 
 def ref_mux(p, x):
-    data = SngSpec(p.sng, p.width, p.seed).codes(1, p.length)[0].astype(np.int64)
-    sel_code = SngSpec(p.select, p.width, p.seed).codes(2, p.length)[1].astype(np.int64)
+    data = sng_codes(SngSpec(p.sng, p.width, p.seed), 1, p.length)[0].astype(np.int64)
+    sel_code = sng_codes(SngSpec(p.select, p.width, p.seed), 2, p.length)[1].astype(np.int64)
     # ramp: floor(t / 2^N) mod k; otherwise floor(code * k / 2^N)
     sel = sel_code % p.inputs if p.select == "ramp" else sel_code * p.inputs // (1 << p.width)
     chosen = np.asarray(x)[:, sel]  # (n, L): the operand the MUX passes in cycle t
@@ -37,18 +38,18 @@ def ref_mux(p, x):
 
 
 def ref_or(p, x):
-    codes = SngSpec(p.sng, p.width, p.seed).codes(p.inputs, p.length).astype(np.int64)
+    codes = sng_codes(SngSpec(p.sng, p.width, p.seed), p.inputs, p.length).astype(np.int64)
     bits = codes[None, :, :] < np.asarray(x)[:, :, None]
     return bits.any(axis=1).sum(axis=1)
 
 
 def ref_apc(p, x):
-    codes = SngSpec(p.sng, p.width, p.seed, p.mode).codes(p.inputs, p.length).astype(np.int64)
+    codes = sng_codes(SngSpec(p.sng, p.width, p.seed, p.mode), p.inputs, p.length).astype(np.int64)
     return (codes[None, :, :] < np.asarray(x)[:, :, None]).sum(axis=(1, 2))
 
 
 def ref_updown(p, x):
-    codes = SngSpec(p.sng, p.width, p.seed).codes(1, p.length)[0].astype(np.int64)
+    codes = sng_codes(SngSpec(p.sng, p.width, p.seed), 1, p.length)[0].astype(np.int64)
     c = p.counter_width or p.length.bit_length() + 1
     v = np.zeros(len(x), dtype=np.int64)
     for t in range(p.length):
@@ -58,7 +59,7 @@ def ref_updown(p, x):
 
 def ref_cordiv(p, a, b):
     """z_t = a_t if b_t else z_(t-1-s_t) (0 before the run), s_t = top log2 D bits of channel 1."""
-    codes = SngSpec(p.sng, p.width, p.seed).codes(2, p.length).astype(np.int64)
+    codes = sng_codes(SngSpec(p.sng, p.width, p.seed), 2, p.length).astype(np.int64)
     d_bits = int(np.log2(p.depth))
     sel = codes[1] >> (p.width - d_bits) if d_bits else np.zeros(p.length, np.int64)
     a, b = np.asarray(a), np.asarray(b)
@@ -192,7 +193,7 @@ def test_cordiv_divides_with_shared_source():
     assert row["cases"] == 256 * 257 // 2 - 1
     assert row["rmse"] < 0.06 and abs(row["bias"]) < 0.03
     b = np.arange(1, 256)
-    first_hit = np.array([np.argmax(p.spec.codes(1, 1024)[0] < v) for v in b])
+    first_hit = np.array([np.argmax(sng_codes(p.spec, 1, 1024)[0] < v) for v in b])
     assert np.array_equal(cordiv_counts(p, b, b), 1024 - first_hit)
 
 

@@ -7,13 +7,15 @@ import numpy as np
 import pytest
 from scipy.stats import qmc
 
-from schw import sng
+from schw.sc import spec as sng
 from schw.errors import ParamError
 from schw.output import generate
-from schw.sng import HALTON_BASES, LFSR_TAPS, SngBank, SngSpec
-from schw.units import get
+from schw.sc.spec import HALTON_BASES, LFSR_TAPS, SngSpec
+from schw.sc.rtl import SngBank
+from schw.registry import get
 from schw.units.sng_units import positions
 from schw.verify import regression
+from schw.sc.golden import sng_codes, sng_codes_at
 
 
 # -- LFSR ----------------------------------------------------------------------------------
@@ -112,7 +114,7 @@ def test_lfsr_table_is_primitive_algebraic(width):
 def test_lfsr_golden_is_the_galois_sequence_and_never_zero(width):
     spec = SngSpec("lfsr", width, 12345)
     period = (1 << width) - 1
-    codes = spec.codes(3, period + 5)
+    codes = sng_codes(spec, 3, period + 5)
     for c in range(3):
         state = ((12345 + c * 0x9E3779B9) % period) + 1  # the documented start state
         taps = LFSR_TAPS[width][c % len(LFSR_TAPS[width])]
@@ -139,15 +141,15 @@ def test_sobol_dimension_d_matches_scipy_bit_for_bit(width):
         warnings.simplefilter("ignore")
         pts = qmc.Sobol(sng.SOBOL_MAX_DIM, scramble=False, bits=32).random(length)
     ref = np.floor(pts * 2.0**width).astype(np.uint64)
-    got = SngSpec("sobol", width, 0).codes(sng.SOBOL_MAX_DIM, length)
+    got = sng_codes(SngSpec("sobol", width, 0), sng.SOBOL_MAX_DIM, length)
     assert got.shape == (sng.SOBOL_MAX_DIM, length)
     for d in range(sng.SOBOL_MAX_DIM):
         assert np.array_equal(got[d].astype(np.uint64), ref[:, d]), f"dimension {d + 1}"
 
 
 def test_sobol_seed_is_a_digital_shift():
-    plain = SngSpec("sobol", 8, 0).codes(4, 64)
-    shifted = SngSpec("sobol", 8, 77).codes(4, 64)
+    plain = sng_codes(SngSpec("sobol", 8, 0), 4, 64)
+    shifted = sng_codes(SngSpec("sobol", 8, 77), 4, 64)
     for c in range(4):
         mask = sng.sobol_mask(77, c, 8)
         assert mask != 0 and np.array_equal(shifted[c], plain[c] ^ mask)
@@ -158,7 +160,7 @@ def test_sobol_seed_is_a_digital_shift():
 @pytest.mark.parametrize("width", [1, 4, 8, 12])
 def test_halton_matches_scipy_within_the_period(width):
     spec = SngSpec("halton", width, 0)
-    got = spec.codes(len(HALTON_BASES), 3 ** 9)
+    got = sng_codes(spec, len(HALTON_BASES), 3 ** 9)
     pts = qmc.Halton(len(HALTON_BASES), scramble=False).random(3 ** 9)
     for s, base in enumerate(HALTON_BASES):
         period = sng.halton_consts(base, width).period
@@ -173,7 +175,7 @@ def test_halton_matches_scipy_within_the_period(width):
 def test_halton_base2_is_the_bit_reversed_counter():
     t = np.arange(256)
     rev = np.array([int(f"{i:08b}"[::-1], 2) for i in t])
-    assert np.array_equal(SngSpec("halton", 8, 0).codes(1, 256)[0], rev)
+    assert np.array_equal(sng_codes(SngSpec("halton", 8, 0), 1, 256)[0], rev)
 
 
 @pytest.mark.parametrize("base", HALTON_BASES)
@@ -196,8 +198,8 @@ def test_halton_step_table_is_exact(base):
 
 
 def test_halton_seed_is_the_start_index():
-    a = SngSpec("halton", 6, 0).codes(2, 200)
-    b = SngSpec("halton", 6, 10).codes(2, 190)
+    a = sng_codes(SngSpec("halton", 6, 0), 2, 200)
+    b = sng_codes(SngSpec("halton", 6, 10), 2, 190)
     assert np.array_equal(a[:, 10:], b)
 
 
@@ -205,7 +207,7 @@ def test_halton_seed_is_the_start_index():
 
 def test_ramp_channels_are_counter_digits():
     n, seed, length = 4, 5, 600
-    codes = SngSpec("ramp", n, seed).codes(3, length)
+    codes = sng_codes(SngSpec("ramp", n, seed), 3, length)
     count = (seed + np.arange(length)) % (1 << 3 * n)
     for c in range(3):
         assert np.array_equal(codes[c], (count >> (c * n)) & 15)
@@ -213,7 +215,7 @@ def test_ramp_channels_are_counter_digits():
 
 def test_ramp_clock_division_gives_the_exact_product():
     n = 4
-    codes = SngSpec("ramp", n, 0).codes(2, 1 << 2 * n)
+    codes = sng_codes(SngSpec("ramp", n, 0), 2, 1 << 2 * n)
     g = np.arange(1 << n)
     sa = codes[0][None, :] < g[:, None]
     sb = codes[1][None, :] < g[:, None]
@@ -228,24 +230,24 @@ KINDS = [("lfsr", 8), ("sobol", 8), ("halton", 7), ("ramp", 5)]
 
 @pytest.mark.parametrize("kind, width", KINDS)
 def test_shared_mode_repeats_source_zero(kind, width):
-    base = SngSpec(kind, width, 3).codes(1, 300)
-    shared = SngSpec(kind, width, 3, "shared").codes(5, 300)
+    base = sng_codes(SngSpec(kind, width, 3), 1, 300)
+    shared = sng_codes(SngSpec(kind, width, 3, "shared"), 5, 300)
     assert all(np.array_equal(row, base[0]) for row in shared)
 
 
 @pytest.mark.parametrize("kind, width", KINDS)
 def test_shifted_mode_is_source_zero_ahead(kind, width):
     offset, length = 7, 100
-    base = SngSpec(kind, width, 3).codes(1, 512)[0]
-    shifted = SngSpec(kind, width, 3, "shifted", offset).codes(4, length)
+    base = sng_codes(SngSpec(kind, width, 3), 1, 512)[0]
+    shifted = sng_codes(SngSpec(kind, width, 3, "shifted", offset), 4, length)
     for c in range(4):
         assert np.array_equal(shifted[c], base[c * offset:c * offset + length])
 
 
 def test_shifted_lfsr_far_ahead_uses_the_period():
     width, offset = 10, 40000  # several periods of 1023 ahead
-    base = SngSpec("lfsr", width, 1).codes(1, 1023)[0]
-    shifted = SngSpec("lfsr", width, 1, "shifted", offset).codes(3, 50)
+    base = sng_codes(SngSpec("lfsr", width, 1), 1, 1023)[0]
+    shifted = sng_codes(SngSpec("lfsr", width, 1, "shifted", offset), 3, 50)
     for c in range(3):
         idx = (c * offset + np.arange(50)) % 1023
         assert np.array_equal(shifted[c], base[idx])
@@ -254,8 +256,8 @@ def test_shifted_lfsr_far_ahead_uses_the_period():
 @pytest.mark.parametrize("kind, width", KINDS)
 def test_permuted_mode_rotates_the_bits(kind, width):
     offset = 3
-    base = SngSpec(kind, width, 3).codes(1, 200)[0]
-    perm = SngSpec(kind, width, 3, "permuted", offset).codes(4, 200)
+    base = sng_codes(SngSpec(kind, width, 3), 1, 200)[0]
+    perm = sng_codes(SngSpec(kind, width, 3, "permuted", offset), 4, 200)
     for c in range(4):
         r = c * offset % width
         expect = [int((f"{v:0{width}b}"[r:] + f"{v:0{width}b}"[:r]), 2) for v in base]  # rotate left by r
@@ -275,8 +277,8 @@ def test_bad_specs_are_param_errors(bad):
 @pytest.mark.parametrize("kind, channels", [("sobol", 17), ("halton", 9), ("ramp", 9), ("lfsr", 0)])
 def test_too_many_channels(kind, channels):
     with pytest.raises(ParamError):
-        SngSpec(kind, 8).codes(channels, 4)
-    SngSpec(kind, 8, 0, "shared").codes(max(channels, 1), 4)  # one source fanned out: fine
+        sng_codes(SngSpec(kind, 8), channels, 4)
+    sng_codes(SngSpec(kind, 8, 0, "shared"), max(channels, 1), 4)  # one source fanned out: fine
 
 
 # -- the Amaranth bank against the golden model (Amaranth simulator) --------------------------
@@ -309,7 +311,7 @@ def test_bank_hardware_matches_golden(kind, width, mode, offset):
     step = rng.random(cycles) < 0.8
     spec = SngSpec(kind, width, 3 if kind != "sobol" else 5, mode, offset)
     got = simulate_bank(spec, 3, 32, restart, step)
-    assert np.array_equal(got, spec.codes_at(3, 32, positions(restart, step)))
+    assert np.array_equal(got, sng_codes_at(spec, 3, 32, positions(restart, step)))
 
 
 def test_positions_reference():

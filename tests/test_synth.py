@@ -8,7 +8,7 @@ import pytest
 
 from schw.errors import ToolError
 from schw.synth import NAND2_AREA, liberty_cells, default_liberty, synthesize, synthesize_verilog
-from schw.units import get
+from schw.registry import get
 
 UNIT = get("sc-mul")
 

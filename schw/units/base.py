@@ -11,8 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from amaranth.lib import wiring
-from amaranth.lib.wiring import In, Out
 
 from .. import params
 
@@ -31,7 +29,8 @@ class Unit:
         """Verilog module name (the unit name with ``_`` for ``-``); builds are cached by content."""
         return self.name.replace("-", "_")
 
-    def component(self, p) -> wiring.Component:
+    def component(self, p):
+        """The Amaranth ``wiring.Component`` of the top (clk/rst implicit, ``sync`` domain)."""
         raise NotImplementedError
 
     #: optional ``emit_verilog(p) -> str``: a unit that writes its own Verilog top (e.g. from a
@@ -71,10 +70,6 @@ class Unit:
         statistical error leave this unimplemented (``schw accuracy`` then says so)."""
         raise NotImplementedError
 
-    # -- synthesis ----------------------------------------------------------------------
-    def synth_top(self, p) -> str:
-        return self.top(p)
-
 
 class RunUnit(Unit):
     """A binary-in, binary-out unit with the start/done/result handshake whose run takes
@@ -85,12 +80,6 @@ class RunUnit(Unit):
 
     def latency_cycles(self, p) -> int:
         return p.length
-
-
-def run_ports(result_width: int, **operands) -> dict:
-    """Signature members of a start/done/result component: ``start`` (In 1), the operand ports
-    in keyword order, ``done`` (Out 1), ``result`` (Out ``result_width``): the Verilog port order."""
-    return {"start": In(1), **operands, "done": Out(1), "result": Out(result_width)}
 
 
 def handshake(result: str, latches: str = "the operands, restarts the generators",

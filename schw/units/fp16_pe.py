@@ -27,7 +27,7 @@ from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
 from ..params import Params, boolean, choice, int_range, param
-from . import register
+from schw.registry import register
 from .base import Unit
 
 # Encodings (the contract lives in schw.fp16.contract; the tests check these agree with it).

@@ -27,10 +27,13 @@ from amaranth.lib.wiring import In, Out
 from .. import fsm as F
 from ..errors import ParamError
 from ..params import Params, choice, even_range, int_range, param, power_of_two
-from ..sng import COMPARATOR_RULE, SNG_KINDS, SngBank, SngSpec
-from . import register
+from schw.sc.spec import COMPARATOR_RULE, SNG_KINDS, SngSpec
+from schw.sc.rtl import SngBank
+from schw.registry import register
 from .base import RunUnit, Unit
-from .sc_mul import corner_codes
+from schw.lanes import corner_codes
+from schw.sc.golden import sng_codes
+from schw.stats import accuracy_codes
 
 
 class FsmStream(wiring.Component):
@@ -163,20 +166,13 @@ class FsmExpParams(_FsmParamsBase):
 def fsm_counts(p, a) -> np.ndarray:
     """Golden model: ones in the L output bits of the FSM for each operand code a[i]."""
     a = np.asarray(a, dtype=np.int64)
-    codes = p.spec.codes(1, p.length)[0]
+    codes = sng_codes(p.spec, 1, p.length)[0]
     ua, inv = np.unique(a, return_inverse=True)
     return F.run_comparator(p.fsm, codes, ua)[inv.reshape(a.shape)]
 
 
 def bipolar_value(width: int, a) -> np.ndarray:
     return 2.0 * np.asarray(a, dtype=float) / (1 << width) - 1.0
-
-
-def accuracy_grid(width: int, seed: int) -> np.ndarray:
-    """Every operand code for W <= 12, else 4096 seeded random codes."""
-    if width <= 12:
-        return np.arange(1 << width)
-    return np.sort(np.random.default_rng(seed).integers(0, 1 << width, 4096))
 
 
 class _FsmUnit(RunUnit):
@@ -233,7 +229,7 @@ class _FsmUnit(RunUnit):
     def accuracy(self, p, lengths, seed=1):
         """Error of the configured circuit (its SNG and seed) against the target function, over
         every operand code (W <= 12; else 4096 seeded random codes), per stream length."""
-        a = accuracy_grid(p.width, seed)
+        a = accuracy_codes(p.width, seed, 12, 4096)  # every code for W <= 12
         x = bipolar_value(p.width, a)
         target = self.target(p, x)
         rows = []

@@ -20,7 +20,7 @@ from amaranth.lib.wiring import In, Out
 from .. import gdc
 from ..errors import ParamError
 from ..params import Params, int_range, param
-from . import register
+from schw.registry import register
 from .base import Unit
 
 

@@ -20,10 +20,11 @@ from amaranth.lib import wiring
 from amaranth.lib.wiring import In
 
 from ..params import Params, int_range, param
-from . import register
-from .base import Unit, run_ports
-from .sc_core import latch
-from .sc_mul import operand_vectors
+from schw.registry import register
+from schw.units.base import Unit
+from schw.hdl import run_ports
+from schw.hdl import latch
+from schw.lanes import operand_vectors
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ from amaranth.lib.wiring import In, Out
 
 from ..errors import ParamError
 from ..params import Params, choice, int_range, param, power_of_two
-from . import register
+from schw.registry import register
 from .base import Unit
 
 PES = ("int8", "fp16", "sc")

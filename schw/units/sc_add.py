@@ -35,11 +35,17 @@ from amaranth.lib.wiring import In
 
 from ..errors import ParamError
 from ..params import Params, choice, int_range, param, power_of_two
-from ..sng import COMPARATOR_RULE, SngBank, SngSpec, popcount
-from . import register
-from .base import RunUnit, handshake, run_ports
-from .sc_core import (Apc, MuxAdd, RunControl, below_table, blocks, error_row, lane_dict, lane_names, lane_stack,
-                      lane_vectors, latch_lanes, operand_grid, or_tree, packed_streams)
+from schw.sc.spec import COMPARATOR_RULE, SngSpec
+from schw.sc.rtl import SngBank
+from schw.sc.golden import popcount, sng_codes
+from schw.registry import register
+from schw.units.base import handshake, RunUnit
+from schw.hdl import run_ports
+from schw.sc.rtl import Apc, MuxAdd, or_tree
+from schw.hdl import latch_lanes, RunControl
+from schw.sc.golden import below_table, blocks, packed_streams
+from schw.stats import error_row, operand_grid
+from schw.lanes import lane_dict, lane_names, lane_stack, lane_vectors
 
 SOURCES = ("lfsr", "sobol", "halton", "ramp")
 
@@ -82,7 +88,7 @@ class ScMuxAddParams(Params):
 
 def mux_select(p: ScMuxAddParams) -> np.ndarray:
     """The select index of every run cycle, shape (L,)."""
-    code = p.select_spec.codes(2, p.length)[1].astype(np.int64)
+    code = sng_codes(p.select_spec, 2, p.length)[1].astype(np.int64)
     if p.select == "ramp":
         return code & (p.inputs - 1)
     return (code * p.inputs) >> p.width
@@ -93,7 +99,7 @@ def mux_add_counts(p: ScMuxAddParams, x) -> np.ndarray:
     stream contributes are the cycles with select = j and data code < x_j, counted for all
     operand values at once (:func:`below_table`)."""
     x = np.asarray(x, dtype=np.int64)
-    data = p.data_spec.codes(1, p.length)[0]
+    data = sng_codes(p.data_spec, 1, p.length)[0]
     sel = mux_select(p)
     out = np.zeros(x.shape[0], dtype=np.int64)
     for j in range(p.inputs):
@@ -197,7 +203,7 @@ def or_add_counts(p: ScOrAddParams, x) -> np.ndarray:
     """Golden model: ``result`` for each row of ``x`` (shape (n, k)): ones of the OR of the k
     packed comparator streams."""
     x = np.asarray(x, dtype=np.int64)
-    codes = p.spec.codes(p.inputs, p.length)
+    codes = sng_codes(p.spec, p.inputs, p.length)
     tables = [packed_streams(codes[i], x[:, i]) for i in range(p.inputs)]
     out = np.empty(x.shape[0], dtype=np.int64)
     for s in blocks(x.shape[0], tables[0][0].shape[1]):

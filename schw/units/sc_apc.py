@@ -3,7 +3,7 @@
 k = ``inputs`` operands on the array port ``x`` (Verilog ``x__0`` .. ``x__{k-1}``); operand i
 is compared against channel i of ``SngSpec(sng, N, seed, mode)`` (``mode=shared``: every
 operand reads one generator - the APC sum does not depend on correlation between its inputs,
-so sharing is exact in expectation and cheaper). Every cycle the APC (:class:`~.sc_core.Apc`:
+so sharing is exact in expectation and cheaper). Every cycle the APC (:class:`~schw.sc.rtl.Apc`:
 balanced adder tree + accumulator, no pipeline) adds the number of ones among the k stream bits.
 
 ``result`` ((k L).bit_length() bits) = total ones over k streams and L cycles; ``result / L``
@@ -20,11 +20,16 @@ from amaranth.lib import wiring
 from amaranth.lib.wiring import In
 
 from ..params import Params, choice, int_range, param, power_of_two
-from ..sng import COMPARATOR_RULE, SngBank, SngSpec
-from . import register
-from .base import RunUnit, handshake, run_ports
-from .sc_core import (Apc, RunControl, below_table, error_row, lane_dict, lane_names, lane_stack, lane_vectors,
-                      latch_lanes, operand_grid)
+from schw.sc.spec import COMPARATOR_RULE, SngSpec
+from schw.sc.rtl import SngBank
+from schw.registry import register
+from schw.units.base import handshake, RunUnit
+from schw.hdl import run_ports
+from schw.sc.rtl import Apc
+from schw.hdl import latch_lanes, RunControl
+from schw.sc.golden import below_table, sng_codes
+from schw.stats import error_row, operand_grid
+from schw.lanes import lane_dict, lane_names, lane_stack, lane_vectors
 
 
 @dataclass(frozen=True)
@@ -53,7 +58,7 @@ def apc_counts(p: ScApcParams, x) -> np.ndarray:
     """Golden model: ``result`` for each row of ``x`` (shape (n, k)) - the sum over lanes of the
     ones count of lane i's comparator stream, looked up for all operand values at once."""
     x = np.asarray(x, dtype=np.int64)
-    codes = p.spec.codes(p.inputs, p.length)
+    codes = sng_codes(p.spec, p.inputs, p.length)
     out = np.zeros(x.shape[0], dtype=np.int64)
     for i in range(p.inputs):
         out += below_table(codes[i], p.width)[x[:, i]]

@@ -2,7 +2,7 @@
 
 Both operands are compared against ONE random source (channel 0 of ``SngSpec(sng, N, seed)``),
 so the dividend stream ``a_t = code_t < a`` and divisor stream ``b_t = code_t < b`` are
-maximally correlated (SCC = +1). The CORDIV cell (:class:`~.sc_core.CorDiv`: a 2:1 MUX and one
+maximally correlated (SCC = +1). The CORDIV cell (:class:`~schw.sc.rtl.CorDiv`: a 2:1 MUX and one
 flip-flop) outputs ``z_t = a_t`` when ``b_t = 1`` and repeats its previous output bit
 otherwise (the flip-flop is cleared at ``start``, so ``z`` is 0 before the first ``b_t = 1``).
 For ``a <= b`` the output probability is ``a / b``; for ``a > b`` the output is 1 after the
@@ -25,12 +25,18 @@ from amaranth.lib.wiring import In
 
 from ..errors import ParamError
 from ..params import Params, choice, int_range, param, power_of_two
-from ..sng import COMPARATOR_RULE, SngBank, SngSpec, comparator_streams
-from . import register
-from .base import RunUnit, run_ports
+from schw.sc.spec import COMPARATOR_RULE, SngSpec
+from schw.sc.rtl import SngBank
+from schw.sc.golden import comparator_streams, sng_codes
+from schw.registry import register
+from schw.units.base import RunUnit
+from schw.hdl import run_ports
 from .sc_add import HANDSHAKE
-from .sc_core import Apc, CorDiv, RunControl, blocks, error_row, latch
-from .sc_mul import operand_vectors
+from schw.sc.rtl import Apc, CorDiv
+from schw.hdl import latch, RunControl
+from schw.sc.golden import blocks
+from schw.stats import error_row
+from schw.lanes import operand_vectors
 
 
 @dataclass(frozen=True)
@@ -62,7 +68,7 @@ def cordiv_select(p: ScCorDivParams) -> np.ndarray:
     """History index s_t of every run cycle (all zeros for depth 1)."""
     if p.depth == 1:
         return np.zeros(p.length, dtype=np.int64)
-    return p.spec.codes(2, p.length)[1].astype(np.int64) >> (p.width - p.sel_bits)
+    return sng_codes(p.spec, 2, p.length)[1].astype(np.int64) >> (p.width - p.sel_bits)
 
 
 def cordiv_counts(p: ScCorDivParams, a, b) -> np.ndarray:
@@ -75,7 +81,7 @@ def cordiv_counts(p: ScCorDivParams, a, b) -> np.ndarray:
     a = np.asarray(a, dtype=np.int64).ravel()
     b = np.asarray(b, dtype=np.int64).ravel()
     L = p.length
-    codes = p.spec.codes(1, L)[0]
+    codes = sng_codes(p.spec, 1, L)[0]
     t = np.arange(L)
     back = t - 1 - cordiv_select(p)
     out = np.empty(a.size, dtype=np.int64)

@@ -36,11 +36,17 @@ from amaranth.lib.wiring import In
 
 from ..errors import ParamError
 from ..params import Params, choice, int_range, param, power_of_two
-from ..sng import COMPARATOR_RULE, SngBank, SngSpec, popcount
-from . import register
-from .base import RunUnit, handshake, run_ports
-from .sc_core import (Apc, RunControl, blocks, corner_codes, error_row, lane_dict, lane_names, lane_stack, lane_vectors,
-                      latch_lanes, packed_streams)
+from schw.sc.spec import COMPARATOR_RULE, SngSpec
+from schw.sc.rtl import SngBank
+from schw.sc.golden import popcount, sng_codes
+from schw.registry import register
+from schw.units.base import handshake, RunUnit
+from schw.hdl import run_ports
+from schw.sc.rtl import Apc
+from schw.hdl import latch_lanes, RunControl
+from schw.sc.golden import blocks, packed_streams
+from schw.lanes import corner_codes, lane_dict, lane_names, lane_stack, lane_vectors
+from schw.stats import error_row
 
 
 @dataclass(frozen=True)
@@ -66,7 +72,7 @@ def dot_counts(p: ScDotParams, a, b) -> np.ndarray:
     b = np.asarray(b, dtype=np.int64)
     if a.ndim != 2 or a.shape != b.shape or a.shape[1] != p.inputs:
         raise ParamError("a, b", f"arrays of shape (n, {p.inputs})", f"{a.shape} and {b.shape}")
-    codes = p.spec.codes(2, p.length)
+    codes = sng_codes(p.spec, 2, p.length)
     ta, ia = packed_streams(codes[0], a)
     tb, ib = packed_streams(codes[1], b)
     words = ta.shape[1]

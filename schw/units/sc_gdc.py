@@ -25,8 +25,9 @@ from amaranth.lib.wiring import In, Out
 from .. import gdc
 from ..errors import ParamError
 from ..params import Params, boolean, choice, int_range, param
-from ..sng import COMPARATOR_RULE, SOBOL_MAX_DIM, SngBank, SngSpec
-from . import register
+from schw.sc.spec import COMPARATOR_RULE, SngSpec, SOBOL_MAX_DIM
+from schw.sc.rtl import SngBank
+from schw.registry import register
 from .base import Unit
 
 CODINGS = ("unipolar", "bipolar", "signed")

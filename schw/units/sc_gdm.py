@@ -25,8 +25,9 @@ from amaranth.lib.wiring import In, Out
 
 from .. import gdc
 from ..params import Params, choice, int_range, param
-from ..sng import COMPARATOR_RULE, SngBank, SngSpec
-from . import register
+from schw.sc.spec import COMPARATOR_RULE, SngSpec
+from schw.sc.rtl import SngBank
+from schw.registry import register
 from .base import Unit
 from .sc_gdc import step_saturating
 

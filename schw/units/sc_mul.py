@@ -21,10 +21,14 @@ from amaranth.lib import wiring
 from amaranth.lib.wiring import In
 
 from ..params import Params, choice, int_range, param, power_of_two
-from ..sng import COMPARATOR_RULE, MAX_OFFSET, SNG_MODES, SngBank, SngSpec, comparator_streams, pack, popcount
-from . import register
-from .base import RunUnit, handshake, run_ports
-from .sc_core import corner_codes, error_stats
+from schw.sc.spec import COMPARATOR_RULE, MAX_OFFSET, SNG_MODES, SngSpec
+from schw.sc.rtl import SngBank
+from schw.sc.golden import comparator_streams, pack, popcount, sng_codes
+from schw.registry import register
+from schw.units.base import handshake, RunUnit
+from schw.hdl import run_ports
+from schw.lanes import corner_codes
+from schw.stats import accuracy_codes, error_stats
 
 CODINGS = ("unipolar", "bipolar")
 
@@ -54,7 +58,7 @@ def product_counts(p: ScMulParams, a, b) -> np.ndarray:
     """Golden model: the number of ones in the L product bits for each pair (a[i], b[i])."""
     a = np.asarray(a, dtype=np.int64)
     b = np.asarray(b, dtype=np.int64)
-    codes = p.spec.codes(2, p.length)
+    codes = sng_codes(p.spec, 2, p.length)
     ua, ia = np.unique(a, return_inverse=True)
     ub, ib = np.unique(b, return_inverse=True)
     if ua.size * ub.size <= 2 * a.size + 4096:  # few distinct operands: all their pairs, then look up
@@ -79,7 +83,7 @@ def product_count_grid(p: ScMulParams, a_codes, b_codes) -> np.ndarray:
     The same streams and gate as :func:`product_counts`, but broadcast row block x all columns
     instead of gathering one stream per pair (no per-pair copies; temporaries bounded ~32 MB).
     """
-    codes = p.spec.codes(2, p.length)
+    codes = sng_codes(p.spec, 2, p.length)
     sa = pack(comparator_streams(codes[0], np.asarray(a_codes, dtype=np.int64)))
     sb = pack(comparator_streams(codes[1], np.asarray(b_codes, dtype=np.int64)))
     out = np.empty((sa.shape[0], sb.shape[0]), dtype=np.int64)
@@ -95,17 +99,6 @@ def product_count_grid(p: ScMulParams, a_codes, b_codes) -> np.ndarray:
 
 ACCURACY_EXHAUSTIVE_WIDTH = 8
 ACCURACY_SAMPLE_CODES = 256
-
-
-def accuracy_grid(width: int, seed: int) -> np.ndarray:
-    """Operand codes the accuracy analysis uses for both a and b: all 2^N codes for N <= 8,
-    else codes 0, 2^N - 1 and 254 distinct codes drawn with ``numpy.random.default_rng(seed)``
-    (the analysis then covers all 256 x 256 pairs of them)."""
-    if width <= ACCURACY_EXHAUSTIVE_WIDTH:
-        return np.arange(1 << width, dtype=np.int64)
-    rng = np.random.default_rng(seed)
-    inner = rng.choice(np.arange(1, (1 << width) - 1), size=ACCURACY_SAMPLE_CODES - 2, replace=False)
-    return np.sort(np.concatenate([[0, (1 << width) - 1], inner])).astype(np.int64)
 
 
 def value_of(p: ScMulParams, codes: np.ndarray) -> np.ndarray:
@@ -184,9 +177,9 @@ class ScMulUnit(RunUnit):
 
     def accuracy(self, p, lengths, seed=1):
         """Error of ``result`` as an estimate of the exact product over the operand grid
-        (:func:`accuracy_grid`: exhaustive for N <= 8, seeded sample above), per stream length
+        (:func:`schw.stats.accuracy_codes`: exhaustive for N <= 8, 256 seeded codes above), per stream length
         (each length L is run as these params with ``length = L``), from the golden model."""
-        grid = accuracy_grid(p.width, seed)
+        grid = accuracy_codes(p.width, seed, ACCURACY_EXHAUSTIVE_WIDTH, ACCURACY_SAMPLE_CODES)
         va = value_of(p, grid)
         exact = np.multiply.outer(va, va)
         rows = []

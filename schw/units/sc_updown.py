@@ -1,7 +1,7 @@
 """sc-updown: up/down counter stream-to-binary converter, binary in, binary out.
 
 One comparator SNG (channel 0 of ``SngSpec(sng, N, seed)``) turns the latched operand ``x``
-into a stream (p = x / 2^N); an up/down counter (:class:`~.sc_core.UpDownCounter`) adds +1
+into a stream (p = x / 2^N); an up/down counter (:class:`~schw.sc.rtl.UpDownCounter`) adds +1
 for every 1 and -1 for every 0, starting from 0 and saturating at the limits of its
 ``C``-bit two's-complement range. ``counter_width = 0`` picks ``C = (L).bit_length() + 1``,
 wide enough never to saturate; then ``result = 2 * ones - L`` and ``result / L`` estimates
@@ -22,12 +22,17 @@ from amaranth.lib.wiring import In, Out
 
 from ..errors import ParamError
 from ..params import Params, choice, int_range, param, power_of_two
-from ..sng import COMPARATOR_RULE, SngBank, SngSpec, comparator_streams
-from . import register
+from schw.sc.spec import COMPARATOR_RULE, SngSpec
+from schw.sc.rtl import SngBank
+from schw.sc.golden import comparator_streams, sng_codes
+from schw.registry import register
 from .base import RunUnit
 from .sc_add import HANDSHAKE
-from .sc_core import RunControl, UpDownCounter, blocks, below_table, error_row
-from .sc_mul import corner_codes
+from schw.hdl import RunControl
+from schw.sc.rtl import UpDownCounter
+from schw.sc.golden import below_table, blocks
+from schw.stats import error_row
+from schw.lanes import corner_codes
 
 
 @dataclass(frozen=True)
@@ -79,7 +84,7 @@ def _clip_reduce(steps: np.ndarray, lo: int, hi: int) -> np.ndarray:
 def updown_values(p: ScUpDownParams, x) -> np.ndarray:
     """Golden model: the counter's final value (signed) for each operand in ``x``."""
     x = np.asarray(x, dtype=np.int64)
-    codes = p.spec.codes(1, p.length)[0]
+    codes = sng_codes(p.spec, 1, p.length)[0]
     if not p.saturates:
         return 2 * below_table(codes, p.width)[x] - p.length
     uniq, inv = np.unique(x, return_inverse=True)

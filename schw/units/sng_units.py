@@ -12,8 +12,8 @@ Interface (also in the manifest); no handshake, one code per channel per cycle:
   stream's value is ``x / 2^N``.
 
 After reset the bank shows position 0. Which code a channel shows at position t is
-:meth:`schw.sng.SngSpec.codes_at` (the golden model): kind, seed, correlation ``mode`` and
-``offset`` as in :mod:`schw.sng`. The regression drives seeded per-cycle patterns of
+:func:`schw.sc.golden.sng_codes_at` (the golden model): kind, seed, correlation ``mode`` and
+``offset`` as in :mod:`schw.sc.spec`. The regression drives seeded per-cycle patterns of
 restart/step/operands (runs, stalls, restarts mid-run, positions past the period) and compares
 every code and bit of every cycle with the golden model.
 """
@@ -28,11 +28,12 @@ from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
 from ..params import Params, boolean, choice, int_range, param, power_of_two
-from ..sng import (COMPARATOR_RULE, HALTON_BASES, HALTON_MAX_WIDTH, LFSR_TAPS, MAX_OFFSET, SNG_MODES,
-                   SngBank, SngSpec, halton_consts, sobol_index_bits)
-from . import register
+from schw.sc.spec import COMPARATOR_RULE, HALTON_BASES, halton_consts, HALTON_MAX_WIDTH, LFSR_TAPS, MAX_OFFSET, SNG_MODES, SngSpec, sobol_index_bits
+from schw.sc.rtl import SngBank
+from schw.registry import register
 from .base import Unit
-from .sc_mul import error_stats
+from schw.stats import error_stats
+from schw.sc.golden import sng_codes_at
 
 MAX_UNIT_CHANNELS = 16
 
@@ -93,7 +94,7 @@ class RampParams(SngUnitParams):
 
 
 class SngStream(wiring.Component):
-    """An :class:`~schw.sng.SngBank` with one comparator per channel. Parameters: a validated
+    """An :class:`~schw.sc.rtl.SngBank` with one comparator per channel. Parameters: a validated
     :class:`SngUnitParams`."""
 
     def __init__(self, p: SngUnitParams):
@@ -194,7 +195,7 @@ class _SngUnit(Unit):
 
     def golden(self, p, inputs):
         pos = positions(inputs["restart"], inputs["step"])
-        codes = p.spec.codes_at(p.channels, p.run_length, pos).astype(np.int64)
+        codes = sng_codes_at(p.spec, p.channels, p.run_length, pos).astype(np.int64)
         out = {f"code{c}": codes[c] for c in range(p.channels)}
         for c in range(p.channels if p.comparators else 0):
             out[f"bit{c}"] = (codes[c] < np.asarray(inputs[f"x{c}"], dtype=np.int64)).astype(np.int64)
@@ -215,7 +216,7 @@ class _SngUnit(Unit):
                 from ..errors import ParamError
                 raise ParamError("lengths", "positive integers", length)
             run = max(length, p.run_length) if p.kind == "sobol" else p.run_length
-            codes = np.sort(p.spec.codes_at(1, run, np.arange(length))[0].astype(np.int64))
+            codes = np.sort(sng_codes_at(p.spec, 1, run, np.arange(length))[0].astype(np.int64))
             ones = np.searchsorted(codes, xs, side="left")  # #{t: code_t < x}
             err = ones / length - xs / (1 << p.width)
             rows.append({"length": length, **error_stats(err), "channel": 0})

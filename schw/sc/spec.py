@@ -1,4 +1,8 @@
-"""Stochastic number generators: golden sequences (NumPy) and their Amaranth hardware.
+"""Stochastic number generators: what a generator is (parameters, constants, start states).
+
+The golden sequences are in :mod:`schw.sc.golden` (NumPy), the hardware in :mod:`schw.sc.rtl`
+(Amaranth); both read the definitions here, so the two cannot disagree on a polynomial, a
+direction number or a start state.
 
 An SNG *bank* produces ``channels`` n-bit random codes per clock cycle, one per channel. A
 comparator turns code ``R_t`` and a binary operand ``x`` into stream bit ``R_t < x``
@@ -61,11 +65,8 @@ import dataclasses
 from functools import lru_cache
 
 import numpy as np
-from amaranth.hdl import Const, Module, Mux, Signal, Cat
-from amaranth.lib import wiring
-from amaranth.lib.wiring import In, Out
 
-from .errors import ParamError
+from ..errors import ParamError
 
 COMPARATOR_RULE = "bit = code < operand"  # p = operand / 2**n; operand 2**n - 1 never gives p = 1
 
@@ -183,10 +184,10 @@ def lfsr_init(width: int, seed: int, channel: int) -> int:
     return ((seed + channel * 0x9E3779B9) % ((1 << width) - 1)) + 1
 
 
-def lfsr_step(width: int, poly: int, state: int) -> int:
-    """One Galois step: state * x modulo x^n + poly."""
-    top = 1 << (width - 1)
-    return ((state << 1) & ((1 << width) - 1)) ^ (poly if state & top else 0)
+def lfsr_step(width: int, poly, state):
+    """One Galois step: state * x modulo x^n + poly. Works on Python integers and, element by
+    element, on NumPy integer arrays (one state and polynomial per channel)."""
+    return ((state << 1) & ((1 << width) - 1)) ^ (poly * ((state >> (width - 1)) & 1))
 
 
 def _gf2_mulmod(a: int, b: int, width: int, poly: int) -> int:
@@ -209,40 +210,6 @@ def lfsr_advance(width: int, poly: int, state: int, steps: int) -> int:
         base = _gf2_mulmod(base, base, width, poly)
         steps >>= 1
     return result
-
-
-@lru_cache(maxsize=256)
-def _lfsr_sequence(width: int, poly: int, state: int, length: int) -> np.ndarray:
-    # One sequence per (width, polynomial, start state, length), cached: the per-step loop runs
-    # once per configuration, never per operand. Vectorizing an LFSR needs GF(2) matrix powers,
-    # which cost more than this loop for L <= 65536.
-    out = np.empty(length, dtype=np.uint32)
-    top = 1 << (width - 1)
-    mask = (1 << width) - 1
-    for t in range(length):
-        out[t] = state
-        state = ((state << 1) & mask) ^ (poly if state & top else 0)
-    out.setflags(write=False)
-    return out
-
-
-def _sobol_codes(dim: int, width: int, index: np.ndarray, mask: int) -> np.ndarray:
-    """Sobol dimension ``dim`` at the (Gray-code order) indices ``index``, top ``width`` bits."""
-    v = np.array(sobol_direction_numbers(dim), dtype=np.uint64) >> np.uint64(SOBOL_BITS - width)
-    index = np.asarray(index, dtype=np.uint64)
-    gray = index ^ (index >> np.uint64(1))
-    codes = np.zeros(index.shape, dtype=np.uint64)
-    top = int(index.max()) if index.size else 0
-    for k in range(max(1, top.bit_length())):
-        codes ^= np.where((gray >> np.uint64(k)) & np.uint64(1), v[k], np.uint64(0))
-    return (codes ^ np.uint64(mask)).astype(np.uint32)
-
-
-@lru_cache(maxsize=256)
-def _sobol_sequence(dim: int, width: int, length: int, mask: int) -> np.ndarray:
-    out = _sobol_codes(dim, width, np.arange(length, dtype=np.uint64), mask)
-    out.setflags(write=False)
-    return out
 
 
 @dataclasses.dataclass(frozen=True)
@@ -284,20 +251,6 @@ def halton_reversed(base: int, width: int, index) -> np.ndarray:
         idx, d = np.divmod(idx, base)
         r = r * base + d
     return r
-
-
-def _halton_codes(base: int, width: int, index: np.ndarray) -> np.ndarray:
-    c = halton_consts(base, width)
-    return ((halton_reversed(base, width, index) << width) // c.period).astype(np.uint32)
-
-
-def _rotl(codes: np.ndarray, bits: int, width: int) -> np.ndarray:
-    bits %= width
-    if not bits:
-        return codes
-    x = codes.astype(np.uint64)
-    mask = np.uint64((1 << width) - 1)
-    return (((x << np.uint64(bits)) | (x >> np.uint64(width - bits))) & mask).astype(np.uint32)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -360,49 +313,6 @@ class SngSpec:
         """Width of the ramp counter: n bits per source in use."""
         return self.width * (channels if self.mode == "independent" else 1)
 
-    # -- golden -------------------------------------------------------------------------
-    def _source(self, source: int, ahead: int, positions: np.ndarray, length: int, channels: int) -> np.ndarray:
-        n = self.width
-        if self.kind == "lfsr":
-            poly, period = lfsr_poly(n, source), (1 << n) - 1
-            start = lfsr_advance(n, poly, lfsr_init(n, self.seed, source), ahead)
-            pos = positions % period
-            top = int(pos.max()) + 1 if pos.size else 1
-            return _lfsr_sequence(n, poly, start, top)[pos]
-        if self.kind == "sobol":
-            modulus = 1 << sobol_index_bits(length)
-            mask = sobol_mask(self.seed, source, n)
-            if ahead == 0 and positions.size and int(positions.max()) < length:
-                return _sobol_sequence(source + 1, n, length, mask)[positions]
-            return _sobol_codes(source + 1, n, (positions + ahead) % modulus, mask)
-        if self.kind == "halton":
-            return _halton_codes(HALTON_BASES[source], n, positions + self.seed + ahead)
-        bits = self.ramp_bits(channels)
-        count = positions.astype(np.uint64) + np.uint64(self.seed + ahead)
-        if bits < 64:
-            count &= np.uint64((1 << bits) - 1)
-        if source * n >= 64:
-            return np.zeros(positions.shape, dtype=np.uint32)
-        return ((count >> np.uint64(source * n)) & np.uint64((1 << n) - 1)).astype(np.uint32)
-
-    def codes_at(self, channels: int, length: int, positions) -> np.ndarray:
-        """Golden codes at run positions (steps since restart), shape (channels, len(positions)).
-        ``length`` is the run length the hardware was built for (Sobol index width)."""
-        positions = np.asarray(positions, dtype=np.int64)
-        if positions.size and positions.min() < 0:
-            raise ParamError("positions", "non-negative integers", int(positions.min()))
-        cache: dict[tuple[int, int], np.ndarray] = {}
-        rows = []
-        for source, ahead, rot in self.plan(channels):
-            if (source, ahead) not in cache:
-                cache[(source, ahead)] = self._source(source, ahead, positions, length, channels)
-            rows.append(_rotl(cache[(source, ahead)], rot, self.width))
-        return np.stack(rows).astype(np.uint32)
-
-    def codes(self, channels: int, length: int) -> np.ndarray:
-        """Golden random codes, shape (channels, length), code of channel c at run cycle t."""
-        return self.codes_at(channels, length, np.arange(length))
-
     def describe(self, channels: int) -> list[dict]:
         """What each channel is, for manifests."""
         out = []
@@ -426,150 +336,3 @@ class SngSpec:
         return out
 
 
-class SngBank(wiring.Component):
-    """``channels`` random-code generators that restart together and step together.
-
-    Ports: ``restart`` (In 1: next cycle shows the code of run cycle 0), ``step`` (In 1:
-    next cycle shows the following code), ``codes`` (Out, ``channels`` x ``width`` bits:
-    the codes of the current run cycle). ``restart`` wins over ``step``. After reset the bank
-    shows run cycle 0. ``length`` is the run length: a Sobol bank counts run cycles modulo
-    ``2**ceil(log2 length)``.
-    """
-
-    def __init__(self, spec: SngSpec, channels: int, length: int):
-        spec.plan(channels)  # validates channels
-        self.spec, self.channels, self.length = spec, channels, length
-        super().__init__({
-            "restart": In(1),
-            "step": In(1),
-            "codes": Out(spec.width).array(channels),
-        })
-
-    def _counter(self, m, width: int, init: int, name: str) -> Signal:
-        """A ``width``-bit up-counter that restarts to ``init`` and wraps."""
-        count = Signal(width, init=init, name=name)
-        with m.If(self.restart):
-            m.d.sync += count.eq(init)
-        with m.Elif(self.step):
-            m.d.sync += count.eq(count + 1)
-        return count
-
-    def _lfsr(self, m, source: int, ahead: int):
-        n = self.spec.width
-        poly = lfsr_poly(n, source)
-        init = lfsr_advance(n, poly, lfsr_init(n, self.spec.seed, source), ahead)
-        state = Signal(n, init=init, name=f"lfsr{source}" + (f"_ahead{ahead}" if ahead else ""))
-        with m.If(self.restart):
-            m.d.sync += state.eq(init)
-        with m.Elif(self.step):
-            m.d.sync += state.eq(Cat(Const(0, 1), state[:-1]) ^ (Const(poly, n) & state[-1].replicate(n)))
-        return state
-
-    def _sobol(self, m, source: int, index, index_bits: int):
-        n = self.spec.width
-        gray = Signal(index_bits, name=f"{index.name}_gray")
-        m.d.comb += gray.eq(index ^ (index >> 1))
-        v = [d >> (SOBOL_BITS - n) for d in sobol_direction_numbers(source + 1)[:index_bits]]
-        mask = sobol_mask(self.spec.seed, source, n)
-        bits = []
-        for b in range(n):
-            bit = Const((mask >> b) & 1, 1)
-            for k in range(index_bits):
-                if (v[k] >> b) & 1:
-                    bit = bit ^ gray[k]
-            bits.append(bit)
-        return Cat(*bits)
-
-    def _halton(self, m, source: int, ahead: int):
-        n = self.spec.width
-        hc = halton_consts(HALTON_BASES[source], n)
-        start = (self.spec.seed + ahead) % hc.period
-        tag = f"halton{hc.base}" + (f"_ahead{ahead}" if ahead else "")
-        if hc.base == 2:  # a binary counter, bit-reversed
-            count = self._counter(m, hc.digits, start, tag)
-            return Cat(*[count[hc.digits - 1 - k] for k in range(hc.digits)])
-        # base-b digit counter (for which digits carry) and code q with remainder rem,
-        # R * 2^n = q * D + rem, updated by the step table: no multiply, no divide
-        def split(index):
-            r = int(halton_reversed(hc.base, n, [index])[0]) << n
-            return r // hc.period, r % hc.period
-        q0, rem0 = split(start)
-        digits = [Signal(range(hc.base), init=(start // hc.base ** k) % hc.base, name=f"{tag}_d{k}")
-                  for k in range(hc.digits)]
-        code = Signal(n, init=q0, name=f"{tag}_code")
-        rem = Signal(range(hc.period), init=rem0, name=f"{tag}_rem")
-        q_step = Signal(n, name=f"{tag}_qstep")
-        r_step = Signal(range(hc.period), name=f"{tag}_rstep")
-        top = [d == hc.base - 1 for d in digits]
-        with m.If(~top[0]):
-            m.d.comb += [q_step.eq(hc.q_step[0] % (1 << n)), r_step.eq(hc.r_step[0])]
-        for j in range(1, hc.digits):
-            with m.Elif(~top[j]):
-                m.d.comb += [q_step.eq(hc.q_step[j] % (1 << n)), r_step.eq(hc.r_step[j])]
-        with m.Else():
-            m.d.comb += [q_step.eq(hc.q_step[-1] % (1 << n)), r_step.eq(hc.r_step[-1])]
-        rem_sum = Signal(range(2 * hc.period), name=f"{tag}_remsum")
-        carry = Signal(name=f"{tag}_carry")
-        m.d.comb += [rem_sum.eq(rem + r_step), carry.eq(rem_sum >= hc.period)]
-        with m.If(self.restart):
-            m.d.sync += [code.eq(q0), rem.eq(rem0)]
-            m.d.sync += [d.eq((start // hc.base ** k) % hc.base) for k, d in enumerate(digits)]
-        with m.Elif(self.step):
-            m.d.sync += [code.eq(code + q_step + carry), rem.eq(Mux(carry, rem_sum - hc.period, rem_sum))]
-            lower = Const(1, 1)
-            for d, t in zip(digits, top):
-                with m.If(lower):
-                    m.d.sync += d.eq(Mux(t, 0, d + 1))
-                lower = lower & t
-        return code
-
-    def elaborate(self, platform):
-        m = Module()
-        spec, n = self.spec, self.spec.width
-        plan = spec.plan(self.channels)
-        sources: dict[tuple[int, int], object] = {}
-        counters: dict[int, Signal] = {}
-        index_bits = sobol_index_bits(self.length)
-        for source, ahead, _ in plan:
-            if (source, ahead) in sources:
-                continue
-            if spec.kind == "lfsr":
-                sources[(source, ahead)] = self._lfsr(m, source, ahead)
-            elif spec.kind == "sobol":
-                if ahead not in counters:
-                    start = ahead % (1 << index_bits)
-                    counters[ahead] = self._counter(m, index_bits, start, "index" + (f"_ahead{ahead}" if ahead else ""))
-                sources[(source, ahead)] = self._sobol(m, source, counters[ahead], index_bits)
-            elif spec.kind == "halton":
-                sources[(source, ahead)] = self._halton(m, source, ahead)
-            else:
-                bits = spec.ramp_bits(self.channels)
-                if ahead not in counters:
-                    start = (spec.seed + ahead) % (1 << bits)
-                    counters[ahead] = self._counter(m, bits, start, "ramp" + (f"_ahead{ahead}" if ahead else ""))
-                sources[(source, ahead)] = counters[ahead][source * n:(source + 1) * n]
-        for c, (source, ahead, rot) in enumerate(plan):
-            code = sources[(source, ahead)]
-            m.d.comb += self.codes[c].eq(code.rotate_left(rot) if rot else code)
-        return m
-
-
-def comparator_streams(codes: np.ndarray, operands: np.ndarray) -> np.ndarray:
-    """Stream bits ``codes[t] < operands[i]`` as bool array (n_operands, L) for one channel."""
-    return codes[None, :] < np.asarray(operands, dtype=np.int64)[:, None]
-
-
-def pack(bits: np.ndarray) -> np.ndarray:
-    """Bit-pack a bool array (..., L) along its last axis into uint64 words (zero padded)."""
-    length = bits.shape[-1]
-    words = -(-length // 64)
-    packed = np.packbits(bits, axis=-1, bitorder="little")
-    pad = words * 8 - packed.shape[-1]
-    if pad:
-        packed = np.concatenate([packed, np.zeros(packed.shape[:-1] + (pad,), np.uint8)], axis=-1)
-    return np.ascontiguousarray(packed).view(np.uint64)
-
-
-def popcount(words: np.ndarray) -> np.ndarray:
-    """Number of ones per row of packed words (sums the last axis)."""
-    return np.bitwise_count(words).sum(axis=-1, dtype=np.int64)
