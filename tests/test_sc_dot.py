@@ -9,7 +9,8 @@ import pytest
 from schw.errors import CheckFailed, ParamError
 from schw.output import generate, write_outputs
 from schw.registry import get
-from schw.units.sc_dot import ScDotParams, dot_counts, dot_exact, dot_value
+from schw.units.sc_dot.golden import dot_counts, dot_exact, dot_value
+from schw.units.sc_dot.params import ScDotParams
 from schw.verify import regression
 from schw.sc.golden import sng_codes
 
@@ -111,7 +112,7 @@ def test_start_while_busy_is_ignored():
     edges after the first start with the first operands' golden result, then a back-to-back run
     (start in the done cycle) gives the second operands' result."""
     from amaranth.sim import Simulator
-    from schw.units.sc_dot import ScDot
+    from schw.units.sc_dot.rtl import ScDot
     p = ScDotParams(inputs=2, width=4, length=16, sng="sobol", seed=3)
     first, second = ([3, 12], [9, 1]), ([15, 0], [7, 7])
     want = dot_counts(p, np.array([first[0], second[0]]), np.array([first[1], second[1]]))
