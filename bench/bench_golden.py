@@ -5,9 +5,9 @@ One stream-bit operation = one product bit of one operand pair (AND of two strea
 its count). Work per run: 65,536 pairs x 1024 bits = 6.7e7. Timed on one core: the best of
 ``--repeat`` runs (the machine is shared), for
 
-* ``grid``: :func:`schw.units.sc_mul.product_count_grid` - what ``schw accuracy`` uses,
+* ``grid``: :func:`schw.units.sc_mul.golden.product_count_grid` - what ``schw accuracy`` uses,
   end to end (codes -> comparator streams -> packing -> AND -> bitwise_count -> sums);
-* ``pairs``: :func:`schw.units.sc_mul.product_counts` on the same 65,536 pairs given as two
+* ``pairs``: :func:`schw.units.sc_mul.golden.product_counts` on the same 65,536 pairs given as two
   flat operand arrays (what a regression's golden model does; with few distinct operands, as
   here, it runs the grid over them and looks the pairs up).
 
@@ -26,7 +26,8 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")  # one core (NumPy's popcount path
 
 import numpy as np  # noqa: E402
 
-from schw.units.sc_mul import ScMulParams, product_count_grid, product_counts  # noqa: E402
+from schw.units.sc_mul.golden import product_count_grid, product_counts  # noqa: E402
+from schw.units.sc_mul.params import ScMulParams  # noqa: E402
 
 TARGET = 1e9
 

@@ -9,7 +9,8 @@ from scipy.stats import qmc
 
 from schw import accuracy
 from schw.registry import get
-from schw.units.sc_mul import ScMulParams, product_count_grid, product_counts
+from schw.units.sc_mul.golden import product_count_grid, product_counts
+from schw.units.sc_mul.params import ScMulParams
 from schw.sc.golden import sng_codes
 
 UNIT = get("sc-mul")
