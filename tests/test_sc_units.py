@@ -18,8 +18,10 @@ from schw.registry import get
 from schw.units.sc_add import ScMuxAddParams, ScOrAddParams, mux_add_counts, or_add_counts
 from schw.units.sc_apc import ScApcParams, apc_counts
 from schw.sc.rtl import Apc, CorDiv, UpDownCounter
-from schw.units.sc_cordiv import ScCorDivParams, cordiv_counts
-from schw.units.sc_updown import ScUpDownParams, updown_values
+from schw.units.sc_cordiv.golden import cordiv_counts
+from schw.units.sc_cordiv.params import ScCorDivParams
+from schw.units.sc_updown.golden import updown_values
+from schw.units.sc_updown.params import ScUpDownParams
 from schw.verify import regression
 from schw.sc.golden import sng_codes
 
