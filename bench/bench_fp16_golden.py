@@ -1,10 +1,10 @@
-"""Throughput of the FP16 golden model (schw.fp16.golden.evaluate) and of the SoftFloat
+"""Throughput of the FP16 golden model (schw.units.fp16_pe.golden.evaluate) and of the SoftFloat
 reference, vectors per second, per accumulation width and op mix. Prints a Markdown table and,
 with --json, the raw figures.
 
     python bench/bench_fp16_golden.py [--count 1000000] [--sf-count 100000] [--repeat 3] [--json]
 
-Vectors: schw.fp16.vectors.generate(seed=1, count) (class cross + directed + weighted random).
+Vectors: schw.units.fp16_pe.vectors.generate(seed=1, count) (class cross + directed + weighted random).
 The best of --repeat runs is reported, wall clock and CPU (process) time: on a shared machine the
 CPU figure is the one that says what the model costs.
 """
@@ -16,8 +16,8 @@ import json
 import platform
 import time
 
-from schw.fp16.golden import evaluate, softfloat_evaluate
-from schw.fp16.vectors import generate
+from schw.units.fp16_pe.golden import evaluate, softfloat_evaluate
+from schw.units.fp16_pe.vectors import generate
 
 MIXES = {"all ops": None, "fma only": ["fma"], "min/max/compare": ["min", "max", "lt", "le", "eq"]}
 

@@ -16,8 +16,8 @@ import json
 import sys
 import time
 
-from schw.sim import fp16_fast
 from schw.registry import get
+from schw.units.fp16_pe import harness
 
 
 def _emit(**row):
@@ -29,12 +29,12 @@ def fast_rates(sims, stages: int, acc: str, counts: dict) -> None:
     p = unit.Params(stages=stages, acc=acc)
     for sim in sims:
         n = counts[sim]
-        inputs = fp16_fast.sample_vectors(acc, 1, n) if sim == "icarus" else unit.vectors(p, 1, n)
+        inputs = harness.sample_vectors(acc, 1, n) if sim == "icarus" else unit.vectors(p, 1, n)
         t0 = time.perf_counter()
-        rep = fp16_fast.check(unit, p, sim, inputs)  # warm-up: generation + (cached) build
+        rep = harness.check(unit, p, sim, inputs)  # warm-up: generation + (cached) build
         t_first = time.perf_counter() - t0
         t0 = time.perf_counter()
-        rep = fp16_fast.check(unit, p, sim, inputs)
+        rep = harness.check(unit, p, sim, inputs)
         total = time.perf_counter() - t0
         d = rep.details
         _emit(bench="fast_path", sim=sim, stages=stages, acc=acc, vectors=rep.vectors, passed=rep.passed,
@@ -48,9 +48,9 @@ def cocotb_rates(sims, stages: int, acc: str, n: int) -> None:
     unit = get("fp16-pe")
     p = unit.Params(stages=stages, acc=acc)
     for sim in sims:
-        fp16_fast.pipeline_check(unit, p, sim, count=16)  # build
+        harness.pipeline_check(unit, p, sim, count=16)  # build
         t0 = time.perf_counter()
-        rep = fp16_fast.pipeline_check(unit, p, sim, count=n, resets=0, bubbles=0.0)
+        rep = harness.pipeline_check(unit, p, sim, count=n, resets=0, bubbles=0.0)
         dt = time.perf_counter() - t0
         _emit(bench="cocotb", sim=sim, stages=stages, acc=acc, vectors=rep.vectors, passed=rep.passed,
               seconds=round(dt, 2), vectors_per_s=round(rep.vectors / dt))
@@ -60,7 +60,7 @@ def full(ops, chunks: tuple[int, int] | None) -> int:
     failed = 0
     for op in ops:
         start, stop = chunks if chunks else (0, None)
-        rep = fp16_fast.exhaustive(op, start=start, stop=stop, print_progress=True)
+        rep = harness.exhaustive(op, start=start, stop=stop, print_progress=True)
         print(rep.summary())
         _emit(bench="exhaustive", op=op, mode="rne", vectors=rep.vectors, passed=rep.passed,
               mismatching_vectors=rep.details["mismatching_vectors"], seconds=rep.details["seconds"],
@@ -75,9 +75,9 @@ def estimate(samples: int = 3) -> None:
     """Time ``samples`` chunks per op (first one warms the build) and extrapolate to 2^32."""
     per = {}
     for op in ("mul", "add"):
-        fp16_fast.exhaustive(op, start=0, stop=1)  # warm-up (generation, build)
+        harness.exhaustive(op, start=0, stop=1)  # warm-up (generation, build)
         t0 = time.perf_counter()
-        rep = fp16_fast.exhaustive(op, start=100, stop=100 + samples)
+        rep = harness.exhaustive(op, start=100, stop=100 + samples)
         dt = time.perf_counter() - t0
         rate = rep.vectors / dt
         per[op] = (1 << 32) / rate

@@ -98,12 +98,15 @@ def build(sim: str, sources: list[Path], top: str, build_args: list[str] | None 
 
 def run(sim: str, sources: list[Path], top: str, test_module: str, job: dict,
         build_args: list[str] | None = None, keep: Path | None = None) -> dict:
-    """Run ``schw.sim.<test_module>`` against ``top`` with ``job``; returns the testbench's results.
+    """Run the cocotb test module ``test_module`` against ``top`` with ``job``; returns the
+    testbench's results. A dotted name (``schw.units.fp16_pe.tb``) is used as it is; a bare name
+    (``tb_handshake``) means ``schw.sim.<test_module>``.
 
     ``keep``: a directory to keep the job, results and simulator log in (default: a temporary
     directory removed afterwards).
     """
     runner, build_dir = build(sim, sources, top, build_args)
+    module = test_module if "." in test_module else f"schw.sim.{test_module}"
     work = Path(keep) if keep else Path(tempfile.mkdtemp(prefix=f"schw-{sim}-"))
     work.mkdir(parents=True, exist_ok=True)
     job_file, results_file, log = work / "job.json", work / "results.json", work / "sim.log"
@@ -113,7 +116,7 @@ def run(sim: str, sources: list[Path], top: str, test_module: str, job: dict,
     try:
         try:
             runner.test(
-                test_module=f"schw.sim.{test_module}",
+                test_module=module,
                 hdl_toplevel=top,
                 hdl_toplevel_lang="verilog",
                 build_dir=str(build_dir),

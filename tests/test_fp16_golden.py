@@ -1,4 +1,4 @@
-"""The FP16 golden model (schw.fp16.golden.evaluate) against independent references.
+"""The FP16 golden model (schw.units.fp16_pe.golden.evaluate) against independent references.
 
 * Berkeley SoftFloat (softfloatpy) on EVERY vector of the default generator, both accumulation
   widths, all ops and modes (min/max against a literal reading of IEEE 754-2019 9.6 written here).
@@ -16,10 +16,10 @@ import pytest
 
 softfloatpy = pytest.importorskip("softfloatpy")
 
-from schw.fp16 import contract  # noqa: E402
-from schw.fp16.contract import FLAGS, OPS, RM  # noqa: E402
-from schw.fp16.golden import evaluate, evaluate_one, softfloat_evaluate  # noqa: E402
-from schw.fp16.vectors import counts, directed, generate  # noqa: E402
+from schw.units.fp16_pe import contract  # noqa: E402
+from schw.units.fp16_pe.contract import FLAGS, OPS, RM  # noqa: E402
+from schw.units.fp16_pe.golden import evaluate, evaluate_one, softfloat_evaluate  # noqa: E402
+from schw.units.fp16_pe.vectors import counts, directed, generate  # noqa: E402
 
 NX, UF, OF, DZ, NV = (1 << i for i in range(5))
 INV_OP = {v: k for k, v in OPS.items()}

@@ -1,7 +1,7 @@
 """fp16-pe: generation, the fast verification path (10^6 vectors on Verilator, a subset on
 Icarus), the cocotb pipeline run for every S, and that broken RTL is caught.
 
-Expected values always come from the golden model (schw.fp16.golden.evaluate), which its own
+Expected values always come from the golden model (schw.units.fp16_pe.golden.evaluate), which its own
 tests cross-check against Berkeley SoftFloat; nothing here is copied from the RTL.
 """
 
@@ -13,11 +13,10 @@ import pytest
 
 from conftest import need
 from schw.errors import ParamError
-from schw.fp16 import contract
 from schw.output import generate
-from schw.sim import fp16_fast
 from schw.registry import get
-from schw.units import fp16_pe as pe
+from schw.units.fp16_pe import contract, harness
+from schw.units.fp16_pe import params as pe
 
 UNIT = get("fp16-pe")
 P = UNIT.Params
@@ -69,9 +68,9 @@ def test_generate_ports_manifest(stages, acc):
 
 # ---- fast path -------------------------------------------------------------------------------
 def _run_fast(p, sim, inputs, **kw):
-    rep = fp16_fast.check(UNIT, p, sim, inputs, **kw)
+    rep = harness.check(UNIT, p, sim, inputs, **kw)
     print()
-    print(fp16_fast.report_text(rep))
+    print(harness.report_text(rep))
     return rep
 
 
@@ -102,7 +101,7 @@ def test_fast_icarus_subset(stages, acc, ftz, n):
     """Icarus: every directed case, a sample of the class cross product and random vectors."""
     need("icarus")
     p = P(stages=stages, acc=acc, ftz=ftz)
-    inputs = fp16_fast.sample_vectors(acc, 11, n)
+    inputs = harness.sample_vectors(acc, 11, n)
     rep = _run_fast(p, "icarus", inputs, seed=11)
     rep.raise_if_failed()
     assert rep.vectors >= n
@@ -111,8 +110,8 @@ def test_fast_icarus_subset(stages, acc, ftz, n):
 
 def test_zero_vectors_fail():
     p = P(stages=1)
-    empty = {k: np.zeros(0, dtype=np.int64) for k in fp16_fast.PORTS}
-    rep = fp16_fast.check(UNIT, p, "verilator", empty)
+    empty = {k: np.zeros(0, dtype=np.int64) for k in harness.PORTS}
+    rep = harness.check(UNIT, p, "verilator", empty)
     assert rep.vectors == 0 and not rep.passed
 
 
@@ -123,7 +122,7 @@ def test_pipeline(sim, stages):
     mid-stream (operations in flight dropped, no spurious out_valid), for every S."""
     acc = "fp16" if stages % 2 == 0 else "fp32"
     p = P(stages=stages, acc=acc, ftz=(stages == 4))  # the (3, fp32) build is shared with other tests
-    rep = fp16_fast.pipeline_check(UNIT, p, sim, seed=stages + 1, count=240, resets=3, bubbles=0.25)
+    rep = harness.pipeline_check(UNIT, p, sim, seed=stages + 1, count=240, resets=3, bubbles=0.25)
     print(rep.summary(), rep.details["killed_by_reset"], "dropped by resets")
     rep.raise_if_failed()
     assert rep.vectors >= 240 - rep.details["killed_by_reset"] > 0
@@ -167,9 +166,9 @@ def _broken(tmp_path, bug):
 def test_verify_catches_broken_rtl(tmp_path, bug):
     """The fast path fails on a subtly broken PE handed in as a file (Icarus: cheap to build)."""
     need("icarus")
-    inputs = fp16_fast.sample_vectors("fp16", 5, 6000)
-    rep = fp16_fast.check(UNIT, P(stages=1), "icarus", inputs, rtl=[_broken(tmp_path, bug)])
-    print(fp16_fast.report_text(rep))
+    inputs = harness.sample_vectors("fp16", 5, 6000)
+    rep = harness.check(UNIT, P(stages=1), "icarus", inputs, rtl=[_broken(tmp_path, bug)])
+    print(harness.report_text(rep))
     assert not rep.passed
     assert rep.details["mismatching_vectors"] > 0
 
@@ -178,7 +177,7 @@ def test_verify_catches_wrong_latency(tmp_path):
     need("icarus")
     path = tmp_path / "fp16_pe.v"
     path.write_text(generate(UNIT, P(stages=3)).verilog)
-    rep = fp16_fast.check(UNIT, P(stages=2), "icarus", fp16_fast.sample_vectors("fp16", 3, 1000), rtl=[path])
+    rep = harness.check(UNIT, P(stages=2), "icarus", harness.sample_vectors("fp16", 3, 1000), rtl=[path])
     assert not rep.passed and not rep.latency_ok
     assert rep.details["mismatching_vectors"] == 0  # same results, one cycle late
 
@@ -204,7 +203,7 @@ def test_exhaustive_rne(op):
     SCHW_FULL_CHUNKS=START:STOP limits the run to chunks of 2^22 vectors (0:1024 is all)."""
     need("verilator")
     start, stop = (int(x) for x in os.environ.get("SCHW_FULL_CHUNKS", "0:1024").split(":"))
-    rep = fp16_fast.exhaustive(op, start=start, stop=stop, print_progress=True)
+    rep = harness.exhaustive(op, start=start, stop=stop, print_progress=True)
     print(rep.summary())
     rep.raise_if_failed()
     assert rep.vectors == (stop - start) << 22

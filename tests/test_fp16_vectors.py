@@ -1,13 +1,13 @@
-"""The FP16 vector generator (schw.fp16.vectors): built from the spec, deterministic, covering."""
+"""The FP16 vector generator (schw.units.fp16_pe.vectors): built from the spec, deterministic, covering."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from schw.fp16.contract import OPS, RM
-from schw.fp16.golden import evaluate
-from schw.fp16.vectors import CLASSES16, CLASSES32, class_cross, counts, directed, generate
+from schw.units.fp16_pe.contract import OPS, RM
+from schw.units.fp16_pe.golden import evaluate
+from schw.units.fp16_pe.vectors import CLASSES16, CLASSES32, class_cross, counts, directed, generate
 
 FIELDS = ("op", "rm", "a", "b", "c")
 

@@ -1,63 +1,14 @@
-"""fp16-pe: IEEE 754 binary16 processing element (fma, mul, add, min, max, lt, le, eq).
-
-One single-path fused multiply-add serves ``fma``, ``mul`` (a*b + a zero of the product's sign)
-and ``add`` (a*1.0 + c): the 11x11-bit significand product is exact; the addend is aligned to it
-in a window of ``p + 3`` bits below the product, the 22 product bits and ``p + 3`` bits above
-(``p`` = 11 for ``acc="fp16"``, 24 for ``acc="fp32"``), bits that fall below the window are
-jammed into a sticky bit, and a product far below the addend is replaced by a sticky one; then
-add/subtract, leading-zero count, normalise (stopping at the subnormal boundary), round in the
-five RISC-V modes, detect tininess after rounding, pack. Special operands (NaN, infinity, an
-exact-zero product) and the comparison ops take a side path computed in the first phase.
-
-Interface: ``in_valid``, ``op[2:0]``, ``rm[2:0]``, ``a[15:0]``, ``b[15:0]``, ``c`` (16 or 32 bits),
-``out_valid``, ``result`` (16 or 32 bits), ``flags[4:0]``; one operation per cycle, no stalls.
-``stages`` = S register stages, so ``out_valid``/``result``/``flags`` for the operation
-presented in cycle t appear in cycle t+S (S=0: combinational, ``out_valid = in_valid``).
-Synchronous reset clears the valid bits of the pipeline (operations in flight are dropped).
-Contract (encodings, NaN, min/max/compare rules): :mod:`schw.fp16.contract`, docs/fp16_pe.md.
-"""
+"""fp16-pe gateware: the :class:`Fp16Pe` Amaranth component (the datapath is described in the
+package docstring, the contract in :mod:`schw.units.fp16_pe.contract` and docs/fp16_pe.md)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-import numpy as np
 from amaranth.hdl import Cat, Const, Module, Mux, Signal
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-from ..params import Params, boolean, choice, int_range, param
-from schw.registry import register
-from .base import Unit
-
-# Encodings (the contract lives in schw.fp16.contract; the tests check these agree with it).
-OP_FMA, OP_MUL, OP_ADD, OP_MIN, OP_MAX, OP_LT, OP_LE, OP_EQ = range(8)
-RM_RNE, RM_RTZ, RM_RDN, RM_RUP, RM_RMM = range(5)
-FLAG_NX, FLAG_UF, FLAG_OF, FLAG_DZ, FLAG_NV = (1 << i for i in range(5))
-NAN16, NAN32 = 0x7E00, 0x7FC00000
-
-#: (exponent bits, fraction bits) of the accumulation/result format
-FORMATS = {"fp16": (5, 10), "fp32": (8, 23)}
-
-#: register boundaries used for each S: 1 = after decode/multiply, 2 = after align/add,
-#: 3 = after normalise, 4 = at the outputs
-CUTS = {0: (), 1: (4,), 2: (2, 4), 3: (1, 2, 4), 4: (1, 2, 3, 4)}
-BOUNDARIES = {1: "after decode/special cases/11x11 multiply", 2: "after addend alignment and add",
-              3: "after leading-zero count and normalisation", 4: "outputs (after rounding and packing)"}
-
-
-@dataclass(frozen=True)
-class Fp16PeParams(Params):
-    stages: int = param(2, int_range(0, 4), "pipeline register stages S (latency_cycles = S; 0 = combinational)")
-    acc: str = param("fp16", choice("fp16", "fp32"),
-                     "accumulation format: c and the fma/mul/add result in binary16 or binary32")
-    ftz: bool = param(False, boolean(),
-                      "flush to zero: subnormal inputs read as zero, tiny results become zero (uf|nx)")
-
-    @property
-    def width(self) -> int:
-        """Width of c and result."""
-        return 16 if self.acc == "fp16" else 32
+from .params import (CUTS, FLAG_NV, FLAG_NX, FLAG_OF, FLAG_UF, FORMATS, NAN16, NAN32, OP_ADD, OP_EQ, OP_LE,
+                     OP_LT, OP_MAX, OP_MIN, OP_MUL, RM_RDN, RM_RMM, RM_RNE, RM_RUP, Fp16PeParams)
 
 
 class _Float:
@@ -331,60 +282,3 @@ class Fp16Pe(wiring.Component):
             tie = Signal(name="unused_sync")
             m.d.sync += tie.eq(tie)
         return m
-
-
-def _golden(p: Fp16PeParams, inputs: dict) -> dict[str, np.ndarray]:
-    from ..fp16.golden import evaluate
-    res, flg = evaluate(inputs["op"], inputs["rm"], inputs["a"], inputs["b"], inputs["c"], acc=p.acc, ftz=p.ftz)
-    return {"result": res.astype(np.int64), "flags": flg.astype(np.int64)}
-
-
-@register
-class Fp16PeUnit(Unit):
-    name = "fp16-pe"
-    Params = Fp16PeParams
-    summary = "IEEE binary16 PE: fma/mul/add (fp16 or fp32 accumulation), min/max, lt/le/eq; all RISC-V modes and flags"
-    testbench = "tb_fp16"
-    #: random vectors of a Verilator regression (Icarus: a 20,000-vector sample); see
-    #: schw.sim.fp16_fast.DEFAULT_COUNT, which the regression hook below uses
-    default_vectors = 1_000_000
-
-    def component(self, p):
-        return Fp16Pe(p)
-
-    def latency_cycles(self, p):
-        return p.stages
-
-    def manifest_extra(self, p):
-        from ..fp16.contract import contract_dict
-        return {
-            "interface": {
-                "in_valid": "operation presented this cycle (one per cycle, no stalls)",
-                "out_valid": "result and flags valid; high latency_cycles cycles after in_valid "
-                             "(combinational when latency_cycles = 0)",
-                "reset": "synchronous rst drops the operations in flight (out_valid low until new ones arrive)",
-                "throughput": "one operation per cycle, no stalls, op and rm may change every cycle",
-            },
-            "pipeline_registers": [BOUNDARIES[k] for k in CUTS[p.stages]],
-            **contract_dict(p.acc, p.ftz),
-        }
-
-    def vectors(self, p, seed, count):
-        from ..fp16.vectors import generate
-        v = generate(seed, count, acc=p.acc)
-        return {k: np.asarray(v[k], dtype=np.int64) for k in ("op", "rm", "a", "b", "c")}
-
-    def golden(self, p, inputs):
-        return _golden(p, inputs)
-
-    def regression(self, p, sim, *, rtl=None, top=None, seed=1, count=None, keep=None, full=False):
-        """``schw sim|verify fp16-pe``: the fast path (10^6 vectors on Verilator) plus the cocotb
-        pipeline run; see :func:`schw.sim.fp16_fast.full_regression`. ``full=True``: the
-        exhaustive RNE mul and add instead (2 x 2^32 vectors, hours; acc fp16)."""
-        from schw.sim import fp16_fast
-        if full:
-            return fp16_fast.exhaustive_both(p, sim, rtl=rtl, top=top)
-        return fp16_fast.full_regression(self, p, sim, rtl=rtl, top=top, seed=seed, count=count, keep=keep)
-
-    def testbench_config(self, p):
-        return {"latency_cycles": p.stages, "bubbles": 0.2, "width": p.width}

@@ -1,11 +1,11 @@
-"""Exact golden model of the FP16 PE (issue 6): fma, mul, add, min, max, lt, le, eq.
+"""Exact golden model of the FP16 PE: fma, mul, add, min, max, lt, le, eq.
 
 Integer arithmetic on significands and exponents, vectorised with NumPy (int64), one pass per
 op class over whole arrays. No floating-point emulation: a tiny product against a huge addend is
 handled by a sticky reduction that is exact for rounding (see :func:`_add_exact`), so every
 intermediate fits in 53 bits.
 
-Semantics (the contract in docs/fp16.md, encodings in :mod:`schw.fp16.contract`):
+Semantics (the contract in docs/fp16.md, encodings in :mod:`schw.units.fp16_pe.contract`):
 
 * ``fma`` = a*b + c with one rounding, ``mul`` = a*b (c ignored), ``add`` = a + c (b ignored).
   With ``acc="fp32"`` c and the result are binary32; a*b is exact and added to c with one rounding
@@ -281,13 +281,13 @@ def evaluate(op, rm, a, b, c, acc: str = "fp16", ftz: bool = False):
     shape = np.atleast_1d(op).shape
     op, rm, a, b, c = (np.ravel(x) for x in (op, rm, a, b, c))
     if op.size and (op.min() < 0 or op.max() > 7):
-        raise ValueError("op codes must be 0..7 (see schw.fp16.contract.OPS)")
+        raise ValueError("op codes must be 0..7 (see schw.units.fp16_pe.contract.OPS)")
     for name, x, lim in (("a", a, 16), ("b", b, 16), ("c", c, w)):
         if x.size and (x.min() < 0 or x.max() >= (1 << lim)):
             raise ValueError(f"{name} must hold {lim}-bit patterns")
     ar = op <= _ADD
     if np.any(ar & ((rm < 0) | (rm > 4))):
-        raise ValueError("rm codes must be 0..4 for fma/mul/add (see schw.fp16.contract.RM)")
+        raise ValueError("rm codes must be 0..4 for fma/mul/add (see schw.units.fp16_pe.contract.RM)")
     result = np.zeros(op.shape, dtype=np.uint32)
     flags = np.zeros(op.shape, dtype=np.uint8)
     ia = np.flatnonzero(ar)

@@ -20,7 +20,7 @@ from collections import deque
 import cocotb
 from cocotb.triggers import FallingEdge, ReadOnly
 
-from . import tbutil
+from schw.sim import tbutil
 
 PORTS = ("op", "rm", "a", "b", "c")
 

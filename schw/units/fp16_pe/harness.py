@@ -3,10 +3,10 @@
 Per-vector cocotb transactions manage a few thousand vectors per second; this path streams a
 whole schedule of cycles through the DUT instead:
 
-* Verilator: a compiled C++ harness (``rtl_templates/fp16_harness.cpp``) reads a binary file of
+* Verilator: a compiled C++ harness (``fp16_harness.cpp`` beside this module) reads a binary file of
   cycles, drives one line per clock and writes a binary record for every cycle with
   ``out_valid`` high.
-* Icarus: a Verilog harness top (``rtl_templates/fp16_harness.v.tmpl``) does the same with
+* Icarus: a Verilog harness top (``fp16_harness.v.tmpl``) does the same with
   ``$fscanf``/``$fwrite`` on text files.
 
 The schedule interleaves seeded bubbles (``in_valid`` low, random data on the other inputs) with
@@ -29,8 +29,12 @@ from pathlib import Path
 import numpy as np
 
 from schw import tools
-from schw.errors import ToolError
-from schw.verify import Report
+from schw.errors import ParamError, ToolError
+from schw.registry import get
+from schw.sim import runner
+from schw.verify import Mismatch, Report, compare, rtl_from_params
+
+from .vectors import class_cross, directed, generate
 
 LINE = np.dtype([("valid", "u1"), ("op", "u1"), ("rm", "u1"), ("pad", "u1"),
                  ("a", "<u2"), ("b", "<u2"), ("c", "<u4")])
@@ -50,16 +54,15 @@ VERILATOR_NO_SPLIT = ["--output-split", "0"]
 
 
 def _template_text(name: str) -> str:
-    return resources.files("schw.rtl_templates").joinpath(name).read_text()
+    return resources.files(__package__).joinpath(name).read_text()
 
 
 def _cache_dir(sim: str, top: str, parts: list[bytes]) -> Path:
-    from schw.sim.runner import cache_root
     h = hashlib.sha256()
     for part in parts:
         h.update(part)
         h.update(b"\0")
-    d = cache_root() / "fp16fast" / f"{sim}-{top}-{h.hexdigest()[:20]}"
+    d = runner.cache_root() / "fp16fast" / f"{sim}-{top}-{h.hexdigest()[:20]}"
     d.mkdir(parents=True, exist_ok=True)
     return d
 
@@ -189,8 +192,6 @@ def check(unit, params, sim: str, inputs: dict, *, rtl: list[Path] | None = None
     :class:`schw.verify.Report` whose ``details`` hold the per-(op, mode) case counts, timings
     and protocol errors. Fails (``passed`` false) on any result or flag mismatch, a missing or
     extra output, a latency other than ``latency_cycles``, or zero vectors."""
-    from schw.verify import Mismatch, Report, rtl_from_params
-
     n = len(inputs["op"])
     if n == 0:  # nothing to check is a failure, not a pass
         return Report(unit.name, sim, top or unit.top(params), 0, seed, [], unit.latency_cycles(params), [],
@@ -276,8 +277,6 @@ DEFAULT_COUNT = {"verilator": 1_000_000, "icarus": 20_000}
 def sample_vectors(acc: str, seed: int, n: int) -> dict:
     """About ``n`` vectors for slow simulators: every directed case, a seeded sample of the
     operand-class cross product (half of the rest) and seeded weighted-random rows."""
-    from schw.fp16.vectors import class_cross, directed, generate
-
     d = directed(acc)
     cc = class_cross(acc)
     nd, ncc = len(d["op"]), len(cc["op"])
@@ -311,12 +310,9 @@ def interleave(vectors: dict, seed: int, n: int) -> dict:
 
 def pipeline_check(unit, params, sim: str, *, rtl=None, top=None, seed: int = 1, count: int = 300,
                    resets: int = 3, bubbles: float = 0.3, keep=None):
-    """Item 6: the cocotb testbench (``sim/tb_fp16.py``) streams ``count`` vectors with op and rm
+    """The cocotb testbench (:mod:`schw.units.fp16_pe.tb`) streams ``count`` vectors with op and rm
     changing every cycle, seeded bubbles and ``resets`` reset pulses in mid-stream. Returns a
     :class:`schw.verify.Report` over the delivered vectors (killed ones listed in ``details``)."""
-    from schw.sim import runner
-    from schw.verify import Report, compare, rtl_from_params
-
     inputs = interleave(sample_vectors(params.acc, seed, count), seed, count)
     n = len(inputs["op"])
     rng = np.random.default_rng([seed, 0x7E5])
@@ -331,7 +327,7 @@ def pipeline_check(unit, params, sim: str, *, rtl=None, top=None, seed: int = 1,
         else:
             sources = [Path(f).resolve() for f in rtl]
             top = top or unit.top(params)
-        results = runner.run(sim, sources, top, "tb_fp16", job, keep=keep,
+        results = runner.run(sim, sources, top, unit.testbench, job, keep=keep,
                              build_args=VERILATOR_NO_SPLIT if sim == "verilator" else None)
     killed = set(results.get("killed", []))
     keep_idx = np.array([i for i in range(n) if i not in killed], dtype=np.int64)
@@ -386,9 +382,6 @@ def exhaustive(op: str, *, params=None, sim: str = "verilator", rtl=None, top=No
     """Every binary16 pair in RNE: ``mul`` a*b or ``add`` a + c, 2^32 vectors, in chunks of
     2^chunk_bits (chunks ``start``..``stop``-1; default all) through :func:`check`. ``params``
     default: fp16-pe S=2, acc fp16. Returns one :class:`schw.verify.Report` over all chunks."""
-    from schw.registry import get
-    from schw.verify import Report
-
     unit = get("fp16-pe")
     params = params or unit.Params(stages=2)
     if params.acc != "fp16" or op not in ("mul", "add"):
@@ -401,7 +394,6 @@ def exhaustive(op: str, *, params=None, sim: str = "verilator", rtl=None, top=No
     t_start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="schw-full-") as tmp:
         if rtl is None:
-            from schw.verify import rtl_from_params
             rtl, top = rtl_from_params(unit, params, Path(tmp))
         for k in range(start, stop):
             x = (np.int64(k) << chunk_bits) + np.arange(1 << chunk_bits, dtype=np.int64)
@@ -434,8 +426,6 @@ def exhaustive(op: str, *, params=None, sim: str = "verilator", rtl=None, top=No
 
 def exhaustive_both(params, sim: str = "verilator", *, rtl=None, top=None, print_progress: bool = True):
     """The ``--full`` job: :func:`exhaustive` for mul, then add; one report over 2 x 2^32 vectors."""
-    from schw.errors import ParamError
-
     if params.acc != "fp16":
         raise ParamError("acc", "fp16 for the exhaustive binary16 run", params.acc)
     reps = [exhaustive(op, params=params, sim=sim, rtl=rtl, top=top, print_progress=print_progress)
