@@ -9,7 +9,7 @@ Accuracy is measured against tanh(N x / 2) (fsm-tanh, bipolar) or exp(-2 G x) (f
 grid of all 8-bit operand codes, x = 2a/256 - 1, the FSM starting at N/2:
 
 * ``bernoulli exact``: expected RMSE for independent Bernoulli input bits (moment recursion, no
-  sampling, :func:`schw.fsm.bernoulli_rmse`);
+  sampling, :func:`schw.units.fsm.golden.bernoulli_rmse`);
 * ``bernoulli MC``: the golden model on --runs seeded Bernoulli streams per code (all columns);
 * ``<sng> seed 0``: the generated circuit with that SNG and seed (``unit.accuracy``, exact);
 * ``<sng> K seeds``: root of the mean squared error over SNG seeds 0..K-1 (LFSR: different
@@ -25,9 +25,11 @@ from pathlib import Path
 
 import numpy as np
 
-from schw import fsm as F
 from schw.registry import get
-from schw.units.fsm_tanh import bipolar_value
+from schw.stats import error_stats
+from schw.units.fsm import golden as F
+from schw.units.fsm.golden import bipolar_value
+from schw.units.fsm.params import Fsm, exp_fsm, tanh_fsm
 
 WIDTH = 8
 
@@ -46,7 +48,7 @@ def bernoulli_rows(unit, p, lengths, runs, seed):
     for length in lengths:
         q = p.replace(length=length)
         ones = F.run(q.fsm, F.bernoulli_streams(np.repeat(a / (1 << p.width), runs), length, rng))
-        stats = F.error_stats(unit.estimate(q, ones), np.repeat(target, runs))
+        stats = error_stats(unit.estimate(q, ones) - np.repeat(target, runs))
         exact = F.bernoulli_rmse(q.fsm, x, length, target, bipolar=unit.bipolar_output)
         rows.append({"length": length, **stats, "rmse_exact": exact})
     return rows
@@ -112,7 +114,7 @@ def steady_table(states_list):
     x = np.linspace(-1, 1, 4001)[1:-1]
     rows = []
     for n in states_list:
-        ss = 2 * F.steady_output(F.tanh_fsm(n), x) - 1
+        ss = 2 * F.steady_output(tanh_fsm(n), x) - 1
         dev = np.max(np.abs(ss - F.tanh_target(n, x)))
         closed = np.max(np.abs(ss - F.tanh_closed(n, x)))
         rows.append([n, f"{dev:.5f}", f"{closed:.1e}"])
@@ -123,7 +125,7 @@ def exp_steady_table(configs):
     x = np.linspace(0, 1, 2001)[:-1]
     rows = []
     for n, g in configs:
-        ss = F.steady_output(F.exp_fsm(n, g), x)
+        ss = F.steady_output(exp_fsm(n, g), x)
         dev = np.abs(ss - F.exp_target(g, x))
         rows.append([n, g, f"{np.max(dev):.4f}", f"{np.max(dev[x >= 0.1]):.4f}"])
     return markdown(["N", "G", "max dev from exp(-2Gx), 0<=x<1", "same, 0.1<=x<1"], rows)
@@ -189,7 +191,7 @@ def main():
     x = bipolar_value(WIDTH, np.arange(1 << WIDTH))
     for n, g in ((16, 2), (32, 4)):
         for init in sorted({0, n // 2, n - g - 1, n - g, n - 1}):
-            f = F.Fsm("exp", n, g, initial=init)
+            f = Fsm("exp", n, g, initial=init)
             init_rows.append([f"N={n} G={g}", init] + [f"{F.bernoulli_rmse(f, x, L, F.exp_target(g, x), False):.4f}"
                                                         for L in args.lengths])
     print("\n## fsm-exp: initial state vs exact Bernoulli RMSE\n")

@@ -9,11 +9,13 @@ import numpy as np
 import pytest
 from amaranth.sim import Simulator
 
-from schw import fsm as F
 from schw.errors import CheckFailed, ParamError
 from schw.output import generate
 from schw.registry import get
-from schw.units.fsm_tanh import FsmStream, bipolar_value
+from schw.units.fsm import golden as F
+from schw.units.fsm.golden import bipolar_value
+from schw.units.fsm.params import exp_fsm, tanh_fsm
+from schw.units.fsm.rtl import FsmStream
 from schw.verify import regression
 
 from conftest import need
@@ -111,7 +113,7 @@ def test_accuracy_rows():
 
 # -- Amaranth simulation of the stream component ------------------------------------------------
 
-@pytest.mark.parametrize("fsm", [F.tanh_fsm(2), F.tanh_fsm(6), F.exp_fsm(8, 3)])
+@pytest.mark.parametrize("fsm", [tanh_fsm(2), tanh_fsm(6), exp_fsm(8, 3)])
 def test_stream_component_matches_golden(fsm):
     """FsmStream in Amaranth's simulator: restart, then random x with random stalls (en = 0),
     a restart in the middle; y compared cycle by cycle with the golden model on the enabled bits."""

@@ -1,14 +1,15 @@
 """Theory of the Brown & Card FSMs, checked against the golden model (no simulator needed).
 
 Bounds are stated in each test. The references are the closed forms of the Markov chain and
-the figures in issue 4 (Brown & Card 2001 and a Monte-Carlo reference), never numbers taken
-from schw's own output.
+the reference figures the FSM units were specified with (Brown & Card 2001 and a Monte-Carlo
+reference), never numbers taken from schw's own output.
 """
 
 import numpy as np
 import pytest
 
-from schw import fsm as F
+from schw.units.fsm import golden as F
+from schw.units.fsm.params import Fsm, exp_fsm, tanh_fsm
 from schw.sc.golden import sng_codes
 
 # Open grid: at x = +-1 the chain is absorbing and artanh is infinite.
@@ -31,8 +32,8 @@ def reference_run(states, kind, gain, initial, bits):
     return np.array(out, dtype=bool)
 
 
-@pytest.mark.parametrize("fsm", [F.tanh_fsm(2), F.tanh_fsm(4), F.tanh_fsm(10), F.exp_fsm(8, 2), F.exp_fsm(5, 1),
-                                 F.Fsm("exp", 16, 3, initial=0), F.Fsm("tanh", 6, initial=5)])
+@pytest.mark.parametrize("fsm", [tanh_fsm(2), tanh_fsm(4), tanh_fsm(10), exp_fsm(8, 2), exp_fsm(5, 1),
+                                 Fsm("exp", 16, 3, initial=0), Fsm("tanh", 6, initial=5)])
 def test_golden_matches_reference_bit_for_bit(fsm):
     rng = np.random.default_rng(fsm.states)
     p = rng.random(40)
@@ -49,7 +50,7 @@ def test_tanh_steady_state_matches_closed_form(states):
     """(a) Markov chain stationary distribution (scipy.linalg.solve) read as bipolar equals
     tanh((N/2) artanh x); bound 1e-9 (floating point only)."""
     x = grid(states)
-    ss = 2 * F.steady_output(F.tanh_fsm(states), x) - 1
+    ss = 2 * F.steady_output(tanh_fsm(states), x) - 1
     assert np.max(np.abs(ss - F.tanh_closed(states, x))) < 1e-9
 
 
@@ -62,7 +63,8 @@ def test_steady_state_is_stationary_and_absorbing_ends():
     assert np.allclose(F.steady_state(12, -1.0), np.eye(12)[0])   # all-zeros input: bottom state
 
 
-# Issue 4: the largest deviation of the steady state from tanh(N x / 2) is "about" these values.
+# Specified reference: the largest deviation of the steady state from tanh(N x / 2) is "about"
+# these values.
 # Bound: within 3 % of the stated two-significant-digit figures.
 DEVIATION = {4: 0.055, 8: 0.013, 16: 0.0032, 32: 0.0008}
 
@@ -70,7 +72,7 @@ DEVIATION = {4: 0.055, 8: 0.013, 16: 0.0032, 32: 0.0008}
 @pytest.mark.parametrize("states", sorted(DEVIATION))
 def test_tanh_steady_state_deviation_from_tanh(states):
     x = np.linspace(-1, 1, 4001)[1:-1]
-    ss = 2 * F.steady_output(F.tanh_fsm(states), x) - 1 if states <= 8 else F.tanh_closed(states, x)
+    ss = 2 * F.steady_output(tanh_fsm(states), x) - 1 if states <= 8 else F.tanh_closed(states, x)
     dev = np.max(np.abs(ss - F.tanh_target(states, x)))
     assert dev == pytest.approx(DEVIATION[states], rel=0.03)
 
@@ -79,7 +81,7 @@ def test_tanh_steady_state_deviation_from_tanh(states):
 def test_exp_steady_state_matches_closed_form(states, gain):
     """Sexp: stationary output (Markov chain) equals (1 - r^(N-G)) / (1 - r^N); bound 1e-9."""
     x = grid(states)
-    ss = F.steady_output(F.exp_fsm(states, gain), x)
+    ss = F.steady_output(exp_fsm(states, gain), x)
     assert np.max(np.abs(ss - F.exp_closed(states, gain, x))) < 1e-9
 
 
@@ -96,7 +98,7 @@ def test_exp_steady_state_approaches_exponential():
     assert np.all(gap >= -1e-15) and np.all(gap <= 2 * gain * (np.arctanh(x) - x) + 1e-15)
 
 
-@pytest.mark.parametrize("fsm", [F.tanh_fsm(4), F.tanh_fsm(8), F.tanh_fsm(16), F.exp_fsm(16, 2)])
+@pytest.mark.parametrize("fsm", [tanh_fsm(4), tanh_fsm(8), tanh_fsm(16), exp_fsm(16, 2)])
 def test_golden_long_run_mean_matches_steady_state(fsm):
     """(b) The golden model's long-run mean with Bernoulli input equals the steady state.
 
@@ -122,7 +124,7 @@ def test_golden_long_run_mean_matches_steady_state(fsm):
 
 def test_bernoulli_moments_match_enumeration():
     """Exact moments against brute-force enumeration of every input sequence (L = 10)."""
-    fsm, length = F.tanh_fsm(4), 10
+    fsm, length = tanh_fsm(4), 10
     seqs = ((np.arange(1 << length)[:, None] >> np.arange(length)) & 1).astype(bool)
     ones = F.run(fsm, seqs)
     for x in (-0.5, 0.0, 0.3):
@@ -134,7 +136,7 @@ def test_bernoulli_moments_match_enumeration():
         assert var == pytest.approx(np.sum(w * ones ** 2) - np.sum(w * ones) ** 2, abs=1e-12)
 
 
-# Issue 4, item 5: Monte-Carlo RMSE against tanh(N x / 2) with Bernoulli inputs, start at N/2.
+# Specified Monte-Carlo reference: RMSE against tanh(N x / 2) with Bernoulli inputs, start at N/2.
 REFERENCE_RMSE = {(4, 256): 0.092, (4, 1024): 0.055, (8, 256): 0.125, (8, 1024): 0.062,
                   (16, 256): 0.172, (16, 1024): 0.091}
 
@@ -144,7 +146,7 @@ def test_bernoulli_rmse_reproduces_reference(states, length):
     """Exact expected RMSE over the grid x = -1..1 (257 points) within 5 % of the reference
     (the reference is itself a Monte-Carlo figure on an unstated grid)."""
     x = np.linspace(-1, 1, 257)
-    rmse = F.bernoulli_rmse(F.tanh_fsm(states), x, length, F.tanh_target(states, x), bipolar=True)
+    rmse = F.bernoulli_rmse(tanh_fsm(states), x, length, F.tanh_target(states, x), bipolar=True)
     assert rmse == pytest.approx(REFERENCE_RMSE[(states, length)], rel=0.05)
 
 
@@ -154,7 +156,7 @@ def test_golden_monte_carlo_rmse_matches_exact(states):
     expected MSE. Bound: 5 standard errors of the mean of the squared errors."""
     length, runs = 256, 100
     x = np.linspace(-1, 1, 65)
-    fsm = F.tanh_fsm(states)
+    fsm = tanh_fsm(states)
     rng = np.random.default_rng(states)
     ones = F.run(fsm, F.bernoulli_streams(np.repeat((1 + x) / 2, runs), length, rng))
     sq = (2 * ones / length - 1 - np.repeat(F.tanh_target(states, x), runs)) ** 2
@@ -168,5 +170,5 @@ def test_run_comparator_equals_run_on_comparator_streams():
 
     codes = sng_codes(SngSpec("sobol", 6, 3), 1, 200)[0]
     ops = np.array([0, 1, 5, 31, 32, 33, 63, 17, 17])
-    for fsm in (F.tanh_fsm(8), F.exp_fsm(6, 2)):
+    for fsm in (tanh_fsm(8), exp_fsm(6, 2)):
         assert np.array_equal(F.run_comparator(fsm, codes, ops), F.run(fsm, comparator_streams(codes, ops)))

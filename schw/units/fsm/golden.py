@@ -1,92 +1,32 @@
-"""Brown & Card FSM nonlinear functions: the machine, its golden model and its theory.
+"""Golden model and theory of the Brown & Card FSMs (NumPy/SciPy only; the machine itself,
+:class:`~schw.units.fsm.params.Fsm`, is defined in :mod:`schw.units.fsm.params`).
 
-A :class:`Fsm` is a saturating up/down counter over states ``0..N-1`` (Brown & Card, IEEE
-Trans. Computers 50(9), 2001). Run cycle ``t`` of a stream:
-
-* the output bit is ``y_t = table[s_t]`` (a Moore machine: the output depends on the current
-  state only, so in hardware it comes straight from the state register);
-* the input bit ``x_t`` then moves the state: ``s_{t+1} = min(s_t + 1, N-1)`` if ``x_t`` else
-  ``max(s_t - 1, 0)``;
-* ``s_0`` is the initial state, ``N/2`` (floor) in :func:`tanh_fsm` and :func:`exp_fsm`.
-
-``tanh``: output 1 when ``s >= N/2``. For a Bernoulli input of bipolar value ``x`` (``P(1) =
+``tanh`` (output 1 when ``s >= N/2``): for a Bernoulli input of bipolar value ``x`` (``P(1) =
 (1+x)/2``) the steady-state output, read as bipolar, is ``tanh((N/2) * artanh(x))``, close to
 ``tanh(N x / 2)``; read as unipolar it is ``(1 + tanh(...)) / 2``, close to ``sigmoid(N x)``.
 
-``exp`` (Brown & Card's Sexp): output 1 when ``s < N - G``; the steady-state unipolar output is
+``exp`` (Brown & Card's Sexp, output 1 when ``s < N - G``): the steady-state unipolar output is
 ``(1 - r^(N-G)) / (1 - r^N)`` with ``r = (1+x)/(1-x)``, close to ``exp(-2 G x)`` for ``x >= 0``
 and to 1 for ``x < 0``.
 
 Golden model: :func:`run` loops over the L cycles and processes every stream of a batch as one
-NumPy vector per cycle. Theory: :func:`transition_matrix`, :func:`steady_state` (SciPy linear
-algebra), the closed forms, and :func:`bernoulli_moments`, the exact mean and variance of the
-ones count of an L-cycle run with Bernoulli input (moment recursion over the Markov chain).
+NumPy vector per cycle; :func:`fsm_counts` is the fsm-tanh/-sigmoid/-exp units' result (the
+machine on the SNG's comparator stream) and :func:`stream_golden` fsm-stream's per-cycle output.
+Theory: :func:`transition_matrix`, :func:`steady_state` (SciPy linear algebra), the closed
+forms, and :func:`bernoulli_moments`, the exact mean and variance of the ones count of an
+L-cycle run with Bernoulli input (moment recursion over the Markov chain).
 """
 
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 
 import numpy as np
 import scipy.linalg
 
-from .errors import ParamError
+from schw.sc.golden import sng_codes
 
-KINDS = ("tanh", "exp")
-
-
-@dataclasses.dataclass(frozen=True)
-class Fsm:
-    """One Brown & Card machine. ``kind``: tanh or exp; ``states``: N; ``gain``: G (exp only,
-    1 <= G < N); ``initial``: the state after reset/restart."""
-
-    kind: str
-    states: int
-    gain: int = 0
-    initial: int = 0
-
-    def __post_init__(self):
-        if self.kind not in KINDS:
-            raise ParamError("kind", "one of " + ", ".join(KINDS), self.kind)
-        if isinstance(self.states, bool) or not isinstance(self.states, int) or not 2 <= self.states <= 4096:
-            raise ParamError("states", "an integer in 2..4096", self.states)
-        if self.kind == "tanh" and self.states % 2:
-            raise ParamError("states", "an even integer for tanh", self.states)
-        if self.kind == "exp" and not 1 <= self.gain < self.states:
-            raise ParamError("gain", f"an integer in 1..{self.states - 1} (G < N)", self.gain)
-        if not 0 <= self.initial < self.states:
-            raise ParamError("initial", f"a state in 0..{self.states - 1}", self.initial)
-
-    @property
-    def threshold(self) -> int:
-        """tanh: output is 1 from this state up; exp: output is 1 below this state."""
-        return self.states // 2 if self.kind == "tanh" else self.states - self.gain
-
-    def table(self) -> np.ndarray:
-        """Output bit per state, shape (N,), uint8."""
-        s = np.arange(self.states)
-        return (s >= self.threshold if self.kind == "tanh" else s < self.threshold).astype(np.uint8)
-
-    def describe(self) -> dict:
-        out = (f"1 when state >= {self.threshold}" if self.kind == "tanh"
-               else f"1 when state < {self.threshold} (N - G)")
-        d = {"kind": self.kind, "states": self.states, "initial_state": self.initial,
-             "update": "input 1: state + 1 saturating at N-1; input 0: state - 1 saturating at 0",
-             "output": out + "; Moore: the output of run cycle t is the state before that cycle's update"}
-        if self.kind == "exp":
-            d["gain"] = self.gain
-        return d
-
-
-def tanh_fsm(states: int) -> Fsm:
-    return Fsm("tanh", states, initial=states // 2)
-
-
-def exp_fsm(states: int, gain: int) -> Fsm:
-    """Sexp; starts at N/2 like the tanh FSM (docs/fsm.md compares other initial states)."""
-    return Fsm("exp", states, gain, initial=states // 2)
-
+from .params import RUN_CYCLES, Fsm
 
 # -- golden model --------------------------------------------------------------------------
 
@@ -136,6 +76,42 @@ def bernoulli_streams(p: np.ndarray, length: int, rng: np.random.Generator) -> n
     """Independent Bernoulli streams, P(1) = p[i] for row i, shape (len(p), length)."""
     p = np.asarray(p, dtype=float)
     return rng.random((p.size, length)) < p[:, None]
+
+
+# -- the units --------------------------------------------------------------------------------
+
+def bipolar_value(width: int, a) -> np.ndarray:
+    """Bipolar value x = 2a/2^W - 1 of the W-bit operand code(s) a."""
+    return 2.0 * np.asarray(a, dtype=float) / (1 << width) - 1.0
+
+
+def fsm_counts(p, a) -> np.ndarray:
+    """Golden model of fsm-tanh, fsm-sigmoid and fsm-exp: ones in the L output bits of the FSM
+    for each operand code a[i]."""
+    a = np.asarray(a, dtype=np.int64)
+    codes = sng_codes(p.spec, 1, p.length)[0]
+    ua, inv = np.unique(a, return_inverse=True)
+    return run_comparator(p.fsm, codes, ua)[inv.reshape(a.shape)]
+
+
+def stream_golden(fsm: Fsm, x, en, restart) -> np.ndarray:
+    """Expected ``y`` per cycle of FsmStream for per-cycle inputs laid out as runs of RUN_CYCLES
+    cycles, each starting with a restart cycle (restart = 1 only there). Vectorized over runs:
+    the loop is over the cycles of a run. After reset the state is the initial state; the y of a
+    restart cycle is the output of the previous run's final state."""
+    x, en, restart = (np.asarray(v, dtype=np.int64) for v in (x, en, restart))
+    if x.size % RUN_CYCLES or not np.array_equal(restart, (np.arange(x.size) % RUN_CYCLES == 0).astype(np.int64)):
+        raise ValueError(f"inputs must be runs of {RUN_CYCLES} cycles with restart = 1 exactly in each first cycle")
+    runs = x.size // RUN_CYCLES
+    xs, ens = x.reshape(runs, RUN_CYCLES), en.reshape(runs, RUN_CYCLES).astype(bool)
+    table = fsm.table()
+    s = np.full(runs, fsm.initial, dtype=np.int64)
+    y = np.empty((runs, RUN_CYCLES), dtype=np.int64)
+    for t in range(1, RUN_CYCLES):
+        y[:, t] = table[s]
+        s = np.where(ens[:, t], np.clip(s + 2 * xs[:, t] - 1, 0, fsm.states - 1), s)
+    y[:, 0] = table[np.concatenate([[fsm.initial], s[:-1]])]
+    return y.ravel()
 
 
 # -- theory --------------------------------------------------------------------------------
@@ -261,10 +237,3 @@ def bernoulli_rmse(fsm: Fsm, x, length: int, target, bipolar: bool) -> float:
     est_mean = scale * mean + offset
     mse = scale ** 2 * var + (est_mean - np.asarray(target)) ** 2
     return float(np.sqrt(np.mean(mse)))
-
-
-def error_stats(estimate: np.ndarray, target: np.ndarray) -> dict:
-    """mae, rmse, max_error, bias, cases of estimate - target."""
-    err = np.asarray(estimate, dtype=float) - np.asarray(target, dtype=float)
-    return {"mae": float(np.mean(np.abs(err))), "rmse": float(np.sqrt(np.mean(err ** 2))),
-            "max_error": float(np.max(np.abs(err))), "bias": float(np.mean(err)), "cases": int(err.size)}
