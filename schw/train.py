@@ -11,13 +11,13 @@ gradient is ``a_i e_j``; its operands are quantized to N bits: ``x = q(a_i)``,
 ``dp = q(max(-e_j, 0))``, ``dn = q(max(e_j, 0))`` with ``q(u) = min(round(u 2^N), 2^N - 1)``
 after clipping to [0, 1]. Then, per optimizer:
 
-``sc-gdc``  :class:`schw.gdc.GdcArray`: counter += A - B, E = x (dp - dn) / 2^2N = -a e
+``sc-gdc``  :class:`schw.units.gdc.golden.GdcArray`: counter += A - B, E = x (dp - dn) / 2^2N = -a e
             (step size 2^-k); one independent random-source set per weight, or with
             ``sources="outer"`` the sc-gdc-array outer-product layout (one x comparator per
             row, one dp/dn pair per column, a source set per row and per column).
-``sc-gdm``  :func:`schw.gdc.gdm_step` with ``g = round(x (dn - dp) / 2^N)`` and eta = 2^-m,
+``sc-gdm``  :func:`schw.units.gdc.golden.gdm_step` with ``g = round(x (dn - dp) / 2^N)`` and eta = 2^-m,
             so the steady-state step equals SC-GDC's.
-``fixed``   the same W-bit counters, :func:`schw.gdc.fxp_delta` (round to nearest of the same
+``fixed``   the same W-bit counters, :func:`schw.units.gdc.golden.fxp_delta` (round to nearest of the same
             quantized term, the fxp-acc datapath with extra_bits = 0, or finer with
             ``fixed_extra_bits``).
 ``float``   float64 weights, w -= 2^-k a e (no quantization).
@@ -34,11 +34,11 @@ from pathlib import Path
 
 import numpy as np
 
-from . import gdc
 from .errors import ParamError
-from schw.sc.golden import SngStream
-from schw.sc.spec import SngSpec
-from .units.sc_gdm import ScGdmParams
+from .sc.golden import SngStream
+from .sc.spec import SngSpec
+from .units.gdc.golden import GdcArray, fxp_delta, gdm_step, saturating_add
+from .units.gdc.params import ScGdmParams, limits
 
 OPTIMIZERS = ("sc-gdc", "sc-gdm", "fixed", "float")
 DATASETS = ("digits", "mnist")
@@ -166,7 +166,7 @@ class Layer:
         limit = np.sqrt(6.0 / (fan_in + fan_out))
         init = rng.uniform(-limit, limit, size=self.shape)
         init[-1] = 0.0  # biases
-        lo, hi = gdc.limits(cfg.width)
+        lo, hi = limits(cfg.width)
         extra = cfg.fixed_extra_bits if cfg.optimizer == "fixed" else 0
         self.lsb = lsb * 2.0 ** -extra
         self.cnt = np.clip(np.round(init / self.lsb), lo, hi).astype(np.int64)
@@ -175,10 +175,10 @@ class Layer:
         size = self.shape[0] * self.shape[1]
         if cfg.optimizer == "sc-gdc" and cfg.sources == "outer":
             # the sc-gdc-array outer-product layout: x comparators per row, d comparators per column
-            self.arr = gdc.GdcArray(cfg.coding, cfg.shared, cfg.width, spec, self.shape, max(self.shape), self.shape)
+            self.arr = GdcArray(cfg.coding, cfg.shared, cfg.width, spec, self.shape, max(self.shape), self.shape)
             self.arr.load(self.cnt)
         elif cfg.optimizer == "sc-gdc":
-            self.arr = gdc.GdcArray(cfg.coding, cfg.shared, cfg.width, spec, self.shape, size)
+            self.arr = GdcArray(cfg.coding, cfg.shared, cfg.width, spec, self.shape, size)
             self.arr.load(self.cnt)
         elif cfg.optimizer == "sc-gdm":
             self.gdm = ScGdmParams(width=cfg.width, operand_width=cfg.operand_width,
@@ -210,11 +210,11 @@ class Layer:
         if cfg.optimizer == "sc-gdc":
             self.arr.update(x, dp, dn, np.zeros_like(x))
         elif cfg.optimizer == "fixed":
-            delta = gdc.fxp_delta(n, cfg.fixed_extra_bits, x, dp - dn)
-            self.cnt = gdc.saturating_add(self.cnt, delta, cfg.width)
+            delta = fxp_delta(n, cfg.fixed_extra_bits, x, dp - dn)
+            self.cnt = saturating_add(self.cnt, delta, cfg.width)
         else:  # sc-gdm: the binary gradient code, rounded half up like fxp-acc
             g = (x * (dn - dp) + (1 << (n - 1))) >> n
-            self.cnt, self.v = gdc.gdm_step(self.gdm, self.cnt, self.v, g, self.stream.codes.reshape(self.shape))
+            self.cnt, self.v = gdm_step(self.gdm, self.cnt, self.v, g, self.stream.codes.reshape(self.shape))
             self.stream.step()
 
 

@@ -12,12 +12,13 @@ Statistical bounds used below, for T cycles of one counter with constant operand
 import numpy as np
 import pytest
 
-from schw import gdc
 from schw.errors import ParamError
-from schw.sc.spec import SngSpec
 from schw.registry import get
-from schw.verify import regression
 from schw.sc.golden import sng_codes, SngStream
+from schw.sc.spec import SngSpec
+from schw.units.gdc import golden
+from schw.units.gdc.params import limits
+from schw.verify import regression
 
 GDC = get("sc-gdc")
 ARRAY = get("sc-gdc-array")
@@ -89,7 +90,7 @@ def _steps(coding, shared, sng, n=12, m=48, seed=11):
     tile = lambda a: np.tile(a, (t, 1))  # noqa: E731
     ins = {"load": np.zeros(t, int), "en": np.ones(t, int), "w_in": np.zeros((t, m), int),
            "x": tile(x), "dp": tile(dp), "dn": tile(dn), "x_sign": tile(xs)}
-    w = gdc.to_signed(gdc.gdc_run(p, ins, m, sets)["w"], 32)
+    w = golden.to_signed(golden.gdc_run(p, ins, m, sets)["w"], 32)
     steps = np.diff(np.vstack([np.zeros(m, int), w]), axis=0)
     return steps, (x, dp, dn, xs), t
 
@@ -101,7 +102,7 @@ def test_mean_step_is_minus_step_size_times_gradient(coding, shared, sng):
     n = 12
     steps, (x, dp, dn, xs), t = _steps(coding, shared, sng, n)
     assert set(np.unique(steps)) <= {-1, 0, 1}
-    delta = gdc.gdc_update_value(coding, n, x, dp, dn, xs)  # = -g, from the coding's definition
+    delta = golden.gdc_update_value(coding, n, x, dp, dn, xs)  # = -g, from the coding's definition
     mean, var = _theory(coding, shared, n, x, dp, dn, xs)
     assert np.allclose(mean, delta)  # the theory and the documented update term agree
     bound = 5 * np.sqrt(var / t) + 2 * 2.0 ** -n
@@ -130,7 +131,7 @@ def test_outer_layout_counter_statistics():
     dp, dn = rng.integers(0, 1 << n, (2, cols))
     t = (1 << n) - 1
     for shared in (True, False):
-        arr = gdc.GdcArray("signed", shared, 32, SngSpec("lfsr", n, 5), None, max(rows, cols), (rows, cols))
+        arr = golden.GdcArray("signed", shared, 32, SngSpec("lfsr", n, 5), None, max(rows, cols), (rows, cols))
         steps = np.array([arr.update(x, dp, dn, xs) for _ in range(t)])
         mean, var = _theory("signed", shared, n, x[:, None], dp[None, :], dn[None, :], xs[:, None])
         assert (np.abs(steps.mean(axis=0) - mean) <= 5 * np.sqrt(var / t) + 2 * 2.0 ** -n).all()
@@ -150,9 +151,9 @@ def test_counters_saturate_and_never_wrap(unit):
     reach both limits and stay at them for several cycles."""
     for width in (4, 9, 32):
         p = unit.Params(width=width)
-        lo, hi = gdc.limits(width)
+        lo, hi = limits(width)
         ins = unit.vectors(p, 3, 300)
-        w = gdc.to_signed(unit.golden(p, ins)["w"], width)
+        w = golden.to_signed(unit.golden(p, ins)["w"], width)
         for limit in (lo, hi):
             at = np.flatnonzero(w == limit)
             assert at.size >= 3, f"{unit.name} W={width}: limit {limit} reached {at.size} times"
@@ -168,8 +169,8 @@ def test_fixed_point_update_is_round_to_nearest():
     x = np.arange(-64, 64)
     d = np.arange(-64, 64)[:, None]
     exact = x * d / 2.0 ** 12
-    assert (gdc.fxp_delta(6, 0, x, d) == np.floor(exact + 0.5)).all()
-    assert (gdc.fxp_delta(6, 4, x, d) == np.floor(exact * 16 + 0.5)).all()
+    assert (golden.fxp_delta(6, 0, x, d) == np.floor(exact + 0.5)).all()
+    assert (golden.fxp_delta(6, 4, x, d) == np.floor(exact * 16 + 0.5)).all()
     assert p.shift == 12
 
 
@@ -179,14 +180,14 @@ def test_gdm_velocity_register_never_overflows():
     for m in (1, 3, 7):
         p = GDM.Params(operand_width=5, momentum_exp=m)
         v = np.zeros(2, dtype=np.int64)
-        lo, hi = gdc.limits(p.velocity_width)
+        lo, hi = limits(p.velocity_width)
         for g in [-(1 << 5)] * 300 + [(1 << 5) - 1] * 300:
             _, v = gdm_step_both(p, v, g)
             assert lo <= v.min() and v.max() <= hi
 
 
 def gdm_step_both(p, v, g):
-    return gdc.gdm_step(p, np.zeros_like(v), v, np.full_like(v, g), np.zeros_like(v))
+    return golden.gdm_step(p, np.zeros_like(v), v, np.full_like(v, g), np.zeros_like(v))
 
 
 def test_gdm_follows_float_momentum_sgd_on_a_quadratic():
@@ -205,7 +206,7 @@ def test_gdm_follows_float_momentum_sgd_on_a_quadratic():
     worst, moved = 0.0, []
     for _ in range(steps):
         g = np.clip(np.round(a * (w - target) * (1 << n)), -(1 << n), (1 << n) - 1).astype(np.int64)
-        w, v = gdc.gdm_step(p, w, v, g, stream.codes)
+        w, v = golden.gdm_step(p, w, v, g, stream.codes)
         stream.step()
         vf = beta * vf + a * (wf - target) * (1 << n)
         wf = wf - eta * vf

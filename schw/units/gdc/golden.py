@@ -40,12 +40,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from schw.sc.spec import SngSpec
 from schw.sc.golden import SngStream
+from schw.sc.spec import SngSpec
 
-
-def limits(width: int) -> tuple[int, int]:
-    return -(1 << (width - 1)), (1 << (width - 1)) - 1
+from .params import channels_per_set, limits
 
 
 def to_signed(values, width: int) -> np.ndarray:
@@ -59,11 +57,35 @@ def to_pattern(values, width: int) -> np.ndarray:
     return np.asarray(values, dtype=np.int64) & ((1 << width) - 1)
 
 
+def split_ports(arrays: dict[str, np.ndarray], scalar: bool) -> dict[str, np.ndarray]:
+    """(T,) / (T, M) arrays -> one array per Verilog port (``x`` or ``x__0``, ``x__1``...)."""
+    ports = {}
+    for k, v in arrays.items():
+        if v.ndim == 1:
+            ports[k] = v
+        elif scalar:
+            ports[k] = v[:, 0]
+        else:
+            for i in range(v.shape[1]):
+                ports[f"{k}__{i}"] = v[:, i]
+    return ports
+
+
+def join_ports(ports: dict[str, np.ndarray], names, scalar: bool) -> dict[str, np.ndarray]:
+    """The inverse of :func:`split_ports`."""
+    out = {}
+    for k in names:
+        if k in ("load", "en"):
+            out[k] = np.asarray(ports[k])
+        elif scalar:
+            out[k] = np.asarray(ports[k])[:, None]
+        else:
+            count = sum(1 for name in ports if name.startswith(k + "__") and name[len(k) + 2:].isdigit())
+            out[k] = np.stack([np.asarray(ports[f"{k}__{i}"]) for i in range(count)], axis=1)
+    return out
+
+
 # -- SC-GDC -------------------------------------------------------------------------------
-
-def gdc_channels_per_set(shared: bool) -> int:
-    return 2 if shared else 4
-
 
 def gdc_bits(coding: str, shared: bool, codes, x, dp, dn, x_sign=None):
     """The two stream bits (A, B) of SC-GDC for one cycle.
@@ -114,7 +136,7 @@ class GdcArray:
         self.shape = tuple(outer) if outer else tuple(shape)
         self.outer = outer
         size = int(np.prod(self.shape))
-        self.per, self.sets = gdc_channels_per_set(shared), sets
+        self.per, self.sets = channels_per_set(shared), sets
         self.stream = SngStream(spec, self.per * sets)
         if outer:
             self._rows, self._cols = np.arange(outer[0]) % sets, np.arange(outer[1]) % sets

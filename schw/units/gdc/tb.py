@@ -10,7 +10,7 @@ number of cycles) to ``SCHW_RESULTS``; the host compares them with the golden mo
 import cocotb
 from cocotb.triggers import FallingEdge, ReadOnly, RisingEdge
 
-from . import tbutil
+from schw.sim import tbutil
 
 
 @cocotb.test()
