@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from conftest import need
-from schw.errors import ParamError
+from schw.errors import CheckFailed, ParamError
 from schw.output import generate
 from schw.registry import get
 from schw.units.fp16_pe import contract, harness
@@ -171,6 +171,68 @@ def test_verify_catches_broken_rtl(tmp_path, bug):
     print(harness.report_text(rep))
     assert not rep.passed
     assert rep.details["mismatching_vectors"] > 0
+
+
+#: a wrapper around a generated PE that gets the handshake wrong (results and flags untouched)
+PROTOCOL_WRAPPER = """
+module fp16_pe(input clk, input rst, input in_valid, input [2:0] op, input [2:0] rm,
+               input [15:0] a, input [15:0] b, input [15:0] c,
+               output out_valid, output [15:0] result, output [4:0] flags);
+  wire v;
+  fp16_pe_core core(.clk(clk), .rst(rst), .in_valid(in_valid), .op(op), .rm(rm), .a(a), .b(b), .c(c),
+                    .out_valid(v), .result(result), .flags(flags));
+  reg [3:0] idle;  // cycles since in_valid was last high (saturating); bubbles are 1-3 cycles
+  always @(posedge clk)
+    if (rst || in_valid) idle <= 4'd0;
+    else if (idle != 4'd15) idle <= idle + 4'd1;
+  // bug: %s
+  assign out_valid = %s;
+endmodule
+"""
+
+PROTOCOL_BUGS = {
+    # one out_valid pulse too many, 8 idle cycles after the last input: after every real output,
+    # so all of them keep their order and latency
+    "extra_out_valid": ("one extra out_valid pulse after the last output", "v | (idle == 4'd8)"),
+    # outputs that leave while in_valid is low are lost: with no bubbles, the last S of a stream
+    "drops_last_outputs": ("out_valid only while in_valid is high", "v & in_valid"),
+}
+
+
+def _protocol_broken(tmp_path, bug, stages=2):
+    good = generate(UNIT, P(stages=stages)).verilog.replace("module fp16_pe(", "module fp16_pe_core(")
+    path = tmp_path / f"protocol_{bug}.v"
+    path.write_text(good + PROTOCOL_WRAPPER % PROTOCOL_BUGS[bug])
+    return path
+
+
+@pytest.mark.parametrize("bug", sorted(PROTOCOL_BUGS))
+def test_fast_path_fails_on_output_count(tmp_path, bug):
+    """One output more or fewer than valid inputs fails the fast path, through the real harness
+    on Verilator, even when every output that did come matches and is on time."""
+    need("verilator")
+    p = P(stages=2)
+    inputs = harness.sample_vectors("fp16", 4, 3000)
+    rep = harness.check(UNIT, p, "verilator", inputs, rtl=[_protocol_broken(tmp_path, bug)], bubbles=0.0)
+    print(harness.report_text(rep))
+    assert rep.details["mismatching_vectors"] == 0 and rep.latency_ok  # only the count is wrong
+    assert rep.details["problems"], "the harness saw nothing wrong"
+    assert not rep.passed
+    with pytest.raises(CheckFailed, match="outputs"):
+        rep.raise_if_failed()
+
+
+@pytest.mark.parametrize("bug", sorted(PROTOCOL_BUGS))
+def test_exhaustive_fails_on_output_count(tmp_path, bug):
+    """The --full job (here two chunks of 2^12 vectors) fails when a chunk has an output too many
+    or too few: the vectors checked must add up to the vectors sent."""
+    need("verilator")
+    rep = harness.exhaustive("mul", params=P(stages=2), rtl=[_protocol_broken(tmp_path, bug)], top="fp16_pe",
+                             chunk_bits=12, start=0, stop=2)
+    print(rep.summary())
+    assert not rep.passed
+    with pytest.raises(CheckFailed):
+        rep.raise_if_failed()
 
 
 def test_verify_catches_wrong_latency(tmp_path):

@@ -131,8 +131,9 @@ def schedule(n: int, bubbles: float, seed: int, width: int):
 def simulate(sim: str, sources: list[Path], top: str, width: int, inputs: dict,
              bubbles: float = 0.1, seed: int = 1) -> dict:
     """Run ``inputs`` (arrays op, rm, a, b, c) through the RTL. Returns ``result``, ``flags``
-    (one per output seen, in order), ``latency`` (output cycle minus input cycle, per output),
-    ``outputs`` (number seen), ``seconds``."""
+    (the first ``n`` outputs seen, in order), ``latency`` (output cycle minus input cycle, per
+    output), ``outputs`` (number seen), ``extra`` (``result``, ``flags``, ``cycle`` of any outputs
+    beyond the ``n`` valid inputs), ``seconds``."""
     exe = build(sim, sources, top, width)
     n = len(inputs["op"])
     at, lines = schedule(n, bubbles, seed, width)
@@ -163,6 +164,7 @@ def simulate(sim: str, sources: list[Path], top: str, width: int, inputs: dict,
         seconds = time.perf_counter() - t0
     k = min(len(res), n)
     return {"result": res[:k], "flags": flg[:k], "latency": cyc[:k] - at[:k], "outputs": len(res),
+            "extra": {"result": res[k:], "flags": flg[k:], "cycle": cyc[k:]},
             "expected_outputs": n, "seconds": seconds, "cycles": len(lines)}
 
 
@@ -186,15 +188,40 @@ def format_counts(counts: dict) -> str:
     return "\n".join(lines)
 
 
+class Fp16Report(Report):
+    """A :class:`schw.verify.Report` that also fails on the protocol problems listed in
+    ``details["problems"]`` (outputs missing or extra, vectors checked that do not add up to the
+    vectors sent) and prints them; for the complete regression (fast path + cocotb pipeline run)
+    the summary carries both parts and the fast path's per-(op, mode) case counts."""
+
+    @property
+    def passed(self) -> bool:
+        return super().passed and not self.details.get("problems")
+
+    def summary(self) -> str:
+        d = self.details
+        lines = [super().summary()]
+        if "pipeline" in d:
+            lines += [f"fast path: {d.get('fast_vectors')} vectors ({d.get('mismatching_vectors')} differ); "
+                      f"cocotb pipeline run: {d.get('pipeline_vectors')} vectors, "
+                      f"{d['pipeline']['resets']} resets ({d['pipeline']['killed_by_reset']} dropped in flight), "
+                      f"{d.get('pipeline_mismatches')} mismatches",
+                      format_counts(d["cases"])]
+        lines += d.get("problems", [])
+        return "\n".join(lines)
+
+
 def check(unit, params, sim: str, inputs: dict, *, rtl: list[Path] | None = None, top: str | None = None,
           seed: int = 1, bubbles: float = 0.1, chunk: int = 1 << 18):
     """Golden model vs RTL on ``inputs`` through the fast path; returns a
-    :class:`schw.verify.Report` whose ``details`` hold the per-(op, mode) case counts, timings
-    and protocol errors. Fails (``passed`` false) on any result or flag mismatch, a missing or
-    extra output, a latency other than ``latency_cycles``, or zero vectors."""
+    :class:`Fp16Report` whose ``details`` hold the per-(op, mode) case counts, timings and
+    protocol problems. Fails (``passed`` false) on any result or flag mismatch, a missing or
+    extra output, a latency other than ``latency_cycles``, or zero vectors. A missing output is
+    listed as a mismatch with ``got`` -1, an extra one (``out_valid`` with no valid input left to
+    answer) as a mismatch at index ``n + j`` with ``expected`` -1."""
     n = len(inputs["op"])
     if n == 0:  # nothing to check is a failure, not a pass
-        return Report(unit.name, sim, top or unit.top(params), 0, seed, [], unit.latency_cycles(params), [],
+        return Fp16Report(unit.name, sim, top or unit.top(params), 0, seed, [], unit.latency_cycles(params), [],
                       {"path": "fast", "cases": {}, "mismatching_vectors": 0, "mismatches_per_op": {},
                        "problems": ["zero vectors checked"], "sim_seconds": 0, "golden_seconds": 0,
                        "harness_seconds": 0, "cycles": 0})
@@ -228,6 +255,10 @@ def check(unit, params, sim: str, inputs: dict, *, rtl: list[Path] | None = None
     missing = [Mismatch(int(i), {p: int(inputs[p][i]) for p in PORTS},
                         {"result": int(exp_r[i]), "flags": int(exp_f[i])}, {"result": -1, "flags": -1})
                for i in range(k, min(n, k + 100))]
+    ex = got["extra"]
+    extra = [Mismatch(n + j, {"cycle": int(ex["cycle"][j])}, {"result": -1, "flags": -1},
+                      {"result": int(ex["result"][j]), "flags": int(ex["flags"][j])})
+             for j in range(min(len(ex["result"]), 100))]
     lat = sorted(set(int(x) for x in np.unique(got["latency"])))
     ops = np.asarray(inputs["op"], dtype=np.int64)
     per_op_bad = {OP_NAMES[o]: int(np.count_nonzero(ops[bad] == o)) for o in range(8)} if bad.size else {}
@@ -242,8 +273,8 @@ def check(unit, params, sim: str, inputs: dict, *, rtl: list[Path] | None = None
         "harness_seconds": round(got["seconds"], 2),
         "cycles": got["cycles"],
     }
-    rep = Report(unit.name, sim, top, k, seed, mismatches + missing, unit.latency_cycles(params), lat, details)
-    return rep
+    return Fp16Report(unit.name, sim, top, k, seed, mismatches + missing + extra, unit.latency_cycles(params), lat,
+                      details)
 
 
 def report_text(rep) -> str:
@@ -252,7 +283,6 @@ def report_text(rep) -> str:
     lines = [rep.summary(), format_counts(d["cases"]),
              f"simulation {d['sim_seconds']} s ({d['cycles']} cycles, harness {d['harness_seconds']} s), "
              f"golden model {d['golden_seconds']} s"]
-    lines += d["problems"]
     if d["mismatching_vectors"]:
         lines.append(f"{d['mismatching_vectors']} vectors differ (per op: {d['mismatches_per_op']})")
         lines += [str(m) for m in rep.mismatches[:10]]
@@ -361,27 +391,14 @@ def full_regression(unit, params, sim: str, *, rtl=None, top=None, seed: int = 1
                        "fast_vectors": fast.vectors, "pipeline_mismatches": len(pipe.mismatches)})
 
 
-class Fp16Report(Report):
-    """A Report whose summary carries the per-(op, mode) case counts of the fast path."""
-
-    def summary(self) -> str:
-        d = self.details
-        lines = [super().summary(),
-                 f"fast path: {d.get('fast_vectors')} vectors ({d.get('mismatching_vectors')} differ); "
-                 f"cocotb pipeline run: {d.get('pipeline_vectors')} vectors, "
-                 f"{d['pipeline']['resets']} resets ({d['pipeline']['killed_by_reset']} dropped in flight), "
-                 f"{d.get('pipeline_mismatches')} mismatches",
-                 format_counts(d["cases"])]
-        lines += d.get("problems", [])
-        return "\n".join(lines)
-
-
 # ---- exhaustive binary16 mul and add (the --full job) -----------------------------------------
 def exhaustive(op: str, *, params=None, sim: str = "verilator", rtl=None, top=None, chunk_bits: int = 22,
                start: int = 0, stop: int | None = None, print_progress: bool = False):
     """Every binary16 pair in RNE: ``mul`` a*b or ``add`` a + c, 2^32 vectors, in chunks of
     2^chunk_bits (chunks ``start``..``stop``-1; default all) through :func:`check`. ``params``
-    default: fp16-pe S=2, acc fp16. Returns one :class:`schw.verify.Report` over all chunks."""
+    default: fp16-pe S=2, acc fp16. Returns one :class:`Fp16Report` over all chunks; it fails
+    when any chunk fails (mismatch, latency, an output missing or extra) and when the vectors
+    checked do not add up to the vectors sent."""
     unit = get("fp16-pe")
     params = params or unit.Params(stages=2)
     if params.acc != "fp16" or op not in ("mul", "add"):
@@ -389,7 +406,7 @@ def exhaustive(op: str, *, params=None, sim: str = "verilator", rtl=None, top=No
     code = OP_NAMES.index(op)
     nchunks = 1 << (32 - chunk_bits)
     stop = nchunks if stop is None else min(stop, nchunks)
-    mismatches, lat, total, bad = [], set(), 0, 0
+    mismatches, problems, failed, lat, total, sent, bad = [], [], [], set(), 0, 0, 0
     cases = {}
     t_start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="schw-full-") as tmp:
@@ -402,13 +419,18 @@ def exhaustive(op: str, *, params=None, sim: str = "verilator", rtl=None, top=No
             inputs = {"op": np.full(n, code, dtype=np.int64), "rm": np.zeros(n, dtype=np.int64),
                       "a": hi, "b": lo, "c": lo}
             rep = check(unit, params, sim, inputs, rtl=rtl, top=top, seed=k, bubbles=0.0)
+            sent += n
             total += rep.vectors
             bad += rep.details["mismatching_vectors"]
-            mismatches += rep.mismatches[:max(0, 100 - len(mismatches))]
             lat |= set(rep.latency_seen)
-            if not rep.latency_ok or rep.details["problems"]:
-                mismatches += rep.mismatches[:1]
-                lat |= {-1} if not rep.latency_ok else set()
+            if not rep.passed:
+                failed.append(k)
+                mismatches += rep.mismatches[:max(0, 100 - len(mismatches))]
+                if len(failed) <= 20:
+                    problems += [f"chunk {k}: {p}" for p in rep.details["problems"]]
+                    if not rep.latency_ok:
+                        problems.append(f"chunk {k}: latency {sorted(set(rep.latency_seen))} cycles "
+                                        f"(expected {rep.latency_expected})")
             for o, row in rep.details["cases"].items():
                 for m, c in row.items():
                     cases.setdefault(o, {}).setdefault(m, 0)
@@ -416,12 +438,16 @@ def exhaustive(op: str, *, params=None, sim: str = "verilator", rtl=None, top=No
             if print_progress:
                 el = time.perf_counter() - t_start
                 done = k - start + 1
-                print(f"{op} chunk {k + 1}/{nchunks}: {total} vectors, {bad} mismatching, {el:.0f} s elapsed, "
-                      f"~{el / done * (stop - k - 1) / 3600:.2f} h to go", flush=True)
-    return Report(unit.name, sim, top, total, start, mismatches if bad or -1 in lat else [],
-                  unit.latency_cycles(params), sorted(lat),
-                  {"path": "exhaustive", "op": op, "mode": "rne", "cases": cases, "mismatching_vectors": bad,
-                   "chunks": [start, stop], "seconds": round(time.perf_counter() - t_start, 1)})
+                print(f"{op} chunk {k + 1}/{nchunks}: {total} vectors, {bad} mismatching, {len(failed)} chunks failed, "
+                      f"{el:.0f} s elapsed, ~{el / done * (stop - k - 1) / 3600:.2f} h to go", flush=True)
+    if len(failed) > 20:
+        problems.append(f"... {len(failed)} chunks failed in all (first {failed[:20]})")
+    if total != sent:
+        problems.append(f"{total} vectors checked for {sent} sent")
+    return Fp16Report(unit.name, sim, top, total, start, mismatches, unit.latency_cycles(params), sorted(lat),
+                      {"path": "exhaustive", "op": op, "mode": "rne", "cases": cases, "mismatching_vectors": bad,
+                       "problems": problems, "failed_chunks": failed, "chunks": [start, stop],
+                       "seconds": round(time.perf_counter() - t_start, 1)})
 
 
 def exhaustive_both(params, sim: str = "verilator", *, rtl=None, top=None, print_progress: bool = True):
@@ -432,9 +458,10 @@ def exhaustive_both(params, sim: str = "verilator", *, rtl=None, top=None, print
             for op in ("mul", "add")]
     first = reps[0]
     cases = {k: v for r in reps for k, v in r.details["cases"].items()}
-    return Report(first.unit, sim, first.top, sum(r.vectors for r in reps), 0,
-                  [m for r in reps for m in r.mismatches], first.latency_expected,
-                  sorted(set().union(*(r.latency_seen for r in reps))),
-                  {"path": "exhaustive", "cases": cases,
-                   "mismatching_vectors": sum(r.details["mismatching_vectors"] for r in reps),
-                   "seconds": sum(r.details["seconds"] for r in reps)})
+    return Fp16Report(first.unit, sim, first.top, sum(r.vectors for r in reps), 0,
+                      [m for r in reps for m in r.mismatches], first.latency_expected,
+                      sorted(set().union(*(r.latency_seen for r in reps))),
+                      {"path": "exhaustive", "cases": cases,
+                       "mismatching_vectors": sum(r.details["mismatching_vectors"] for r in reps),
+                       "problems": [f"{r.details['op']}: {p}" for r in reps for p in r.details["problems"]],
+                       "seconds": sum(r.details["seconds"] for r in reps)})
