@@ -31,6 +31,7 @@ PYTHON_PACKAGES = {
     "click": ("gen", PIP_HINT),
     "cocotb": ("sim", PIP_HINT),
     "pytest": ("test", PIP_HINT),
+    "softfloatpy": ("test", PIP_HINT),  # Berkeley SoftFloat: the oracle of the FP16 golden model's tests
 }
 
 

@@ -4,6 +4,7 @@ A test that needs a missing simulator or Yosys is skipped with the reason on a d
 machine and FAILS when CI=true (a green CI must mean the tools ran).
 """
 
+import importlib
 import os
 
 import pytest
@@ -37,6 +38,18 @@ def need(*names: str) -> None:
             pytest.skip(msg)
     if "verilator" in names:
         tools.activate()
+
+
+def need_module(name: str):
+    """The Python module a test uses as its oracle (e.g. softfloatpy); skip (developer) or fail
+    (CI) when it cannot be imported, as need() does for tools."""
+    try:
+        return importlib.import_module(name)
+    except ImportError as e:
+        msg = f"python module {name} cannot be imported ({e}); install: {tools.find(name).hint}"
+        if IN_CI:
+            pytest.fail(f"CI=true and {msg}", pytrace=False)
+        pytest.skip(msg)
 
 
 @pytest.fixture(params=tools.SIMULATORS)
