@@ -17,6 +17,7 @@ from schw.output import generate
 from schw.registry import get
 from schw.units.fp16_pe import contract, harness
 from schw.units.fp16_pe import params as pe
+from schw.verify import regression
 
 UNIT = get("fp16-pe")
 P = UNIT.Params
@@ -251,7 +252,6 @@ def test_verify_rtl_good(tmp_path):
     p = P(stages=3, acc="fp32")  # builds shared with test_fast_verilator_million and test_pipeline
     path = tmp_path / "pe.v"
     path.write_text(generate(UNIT, p).verilog)
-    from schw.verify import regression
     rep = regression(UNIT, p, "verilator", rtl=[path], count=50_000)
     print(rep.summary())
     rep.raise_if_failed()

@@ -20,6 +20,7 @@ Semantics (the contract in docs/fp16.md, encodings in :mod:`schw.units.fp16_pe.c
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 
 import numpy as np
 
@@ -379,8 +380,6 @@ def softfloat_evaluate(op, rm, a, b, c, acc: str = "fp16", ftz: bool = False):
 
 def _min_max_ref(is_min: bool, x: int, y: int) -> tuple[int, int]:
     """IEEE 754-2019 9.6 minimumNumber/maximumNumber, read literally, on binary16 patterns."""
-    from fractions import Fraction
-
     def cls(v):
         e, m = (v >> 10) & 0x1F, v & 0x3FF
         if e == 0x1F and m:

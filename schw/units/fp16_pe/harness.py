@@ -1,11 +1,10 @@
 """Fast verification path for fp16-pe (and any RTL with its ports): millions of vectors per run.
 
 Per-vector cocotb transactions manage a few thousand vectors per second; this path streams a
-whole schedule of cycles through the DUT instead:
+whole schedule of cycles through the DUT instead (templates beside this module):
 
-* Verilator: a compiled C++ harness (``fp16_harness.cpp`` beside this module) reads a binary file of
-  cycles, drives one line per clock and writes a binary record for every cycle with
-  ``out_valid`` high.
+* Verilator: a compiled C++ harness (``fp16_harness.cpp``) reads a binary file of cycles,
+  drives one line per clock and writes a binary record for every cycle with ``out_valid`` high.
 * Icarus: a Verilog harness top (``fp16_harness.v.tmpl``) does the same with
   ``$fscanf``/``$fwrite`` on text files.
 
@@ -14,6 +13,10 @@ the vectors, so the pipeline runs full and with gaps. The host then checks that 
 output came per valid input, in order, each ``latency`` cycles after its input, and compares
 result and all five flags bit-exactly with the golden model (:func:`check`). Builds are cached
 per (simulator, sources, top, harness) under ``$SCHW_CACHE/fp16fast``.
+
+Also here: the complete regression of ``schw sim|verify fp16-pe`` (:func:`full_regression`: the
+fast path, then the cocotb pipeline run of :mod:`schw.units.fp16_pe.tb`) and the exhaustive
+``--full`` job (:func:`exhaustive`, :func:`exhaustive_both`).
 """
 
 from __future__ import annotations
@@ -165,7 +168,7 @@ def simulate(sim: str, sources: list[Path], top: str, width: int, inputs: dict,
     k = min(len(res), n)
     return {"result": res[:k], "flags": flg[:k], "latency": cyc[:k] - at[:k], "outputs": len(res),
             "extra": {"result": res[k:], "flags": flg[k:], "cycle": cyc[k:]},
-            "expected_outputs": n, "seconds": seconds, "cycles": len(lines)}
+            "seconds": seconds, "cycles": len(lines)}
 
 
 def case_counts(op, rm) -> dict[str, dict[str, int]]:
@@ -287,16 +290,6 @@ def report_text(rep) -> str:
         lines.append(f"{d['mismatching_vectors']} vectors differ (per op: {d['mismatches_per_op']})")
         lines += [str(m) for m in rep.mismatches[:10]]
     return "\n".join(lines)
-
-
-def fast_regression(unit, params, sim: str, *, rtl=None, top=None, seed: int = 1, count: int | None = None,
-                    bubbles: float = 0.1):
-    """The fast-path regression: the unit's vectors (corner classes, directed cases, then
-    ``count`` seeded random) through :func:`check`."""
-    count = 100_000 if count is None else count
-    inputs = unit.vectors(params, seed, count)
-    return check(unit, params, sim, inputs, rtl=rtl, top=top, seed=seed, bubbles=bubbles)
-
 
 
 # ---- the complete regression: fast path + cocotb pipeline run --------------------------------
