@@ -11,10 +11,15 @@ import numpy as np
 import pytest
 
 from conftest import need
-from schw.array import model
 from schw.errors import CheckFailed, ParamError
 from schw.output import generate
 from schw.registry import get
+from schw.units.fp16_pe.golden import softfloat_evaluate
+from schw.units.pe_array import golden, timing, vectors
+from schw.units.pe_array.harness import regression
+from schw.units.pe_array.rtl import PeArray
+from schw.units.sc_dot.golden import dot_counts
+from schw.verify import regression as verify_regression
 
 UNIT = get("pe-array")
 P = UNIT.Params
@@ -64,26 +69,25 @@ def _wrap32(x):
 @pytest.mark.parametrize("shape", [(1, 1), (2, 3), (3, 5)])
 def test_int8_tiled_result_equals_integer_matmul(shape, df):
     p = P(rows=shape[0], cols=shape[1], dataflow=df)
-    probs = model.make_problems(p, seed=3, count=6)
-    prog = model.build_program(p, probs)
+    probs = vectors.make_problems(p, seed=3, count=6)
+    prog = golden.build_program(p, probs)
     for prob, res in zip(probs, prog.results):
-        ref = model._sext8(prob.A) @ model._sext8(prob.B)  # exact in int64
+        ref = golden._sext8(prob.A) @ golden._sext8(prob.B)  # exact in int64
         assert np.array_equal(res, _wrap32(ref))
 
 
 def test_int8_wraps_modulo_2_32():
     p = P(rows=1)
     a = np.full((1, 1, 1), 0x80, dtype=np.int64)  # -128 * -128 = 2^14
-    assert int(model.fold(p, a, a, [[(1 << 31) - (1 << 14)]])[0, 0]) == 1 << 31  # past int32 max
+    assert int(golden.fold(p, a, a, [[(1 << 31) - (1 << 14)]])[0, 0]) == 1 << 31  # past int32 max
     one = np.ones((1, 1, 1), dtype=np.int64)
-    assert int(model.fold(p, one, one, [[0xFFFFFFFF]])[0, 0]) == 0  # -1 + 1
+    assert int(golden.fold(p, one, one, [[0xFFFFFFFF]])[0, 0]) == 0  # -1 + 1
     m1 = np.full((1, 1, 1), 0xFF, dtype=np.int64)
-    assert int(model.fold(p, m1, one, [[0]])[0, 0]) == 0xFFFFFFFF  # -1 * 1
+    assert int(golden.fold(p, m1, one, [[0]])[0, 0]) == 0xFFFFFFFF  # -1 * 1
 
 
 def _softfloat_fold(p, A, B):
     """Sequential fma chain acc = fma(a, b, acc) from the neutral zero, via Berkeley SoftFloat."""
-    from schw.fp16.golden import softfloat_evaluate
     M, K = A.shape
     N = B.shape[1]
     acc = np.full(M * N, p.zero, dtype=np.int64)
@@ -101,20 +105,20 @@ def test_fp16_golden_is_the_softfloat_fma_chain_for_every_tiling(acc, rm):
     for shape, df in (((2, 3), "os"), ((3, 5), "ws"), ((4, 4), "ws"), ((1, 1), "os")):
         p = P(rows=shape[0], cols=shape[1], pe="fp16", dataflow=df, acc=acc, rm=rm)
         M, N, K = 5, 4, 9
-        A = model.random_codes(p, rng, (M, K), special_rate=0.15)
-        B = model.random_codes(p, rng, (K, N), special_rate=0.15)
+        A = vectors.random_codes(p, rng, (M, K), special_rate=0.15)
+        B = vectors.random_codes(p, rng, (K, N), special_rate=0.15)
         A[0, :] = 0x8000  # a row of -0: the sign of an all-zero sum depends on the start value
         B[:, 0] = 0x0000
-        prob = model.Problem(A, B)
+        prob = golden.Problem(A, B)
         ref = _softfloat_fold(p, A, B)
-        prog = model.build_program(p, [prob])
+        prog = golden.build_program(p, [prob])
         assert np.array_equal(prog.results[0], ref)
-        assert np.array_equal(model.reference(p, prob), ref)
+        assert np.array_equal(golden.reference(p, prob), ref)
 
 
 def test_fp16_special_values_are_generated():
     p = P(pe="fp16")
-    x = np.concatenate([pr.A.ravel() for pr in model.make_problems(p, 1, 6)])
+    x = np.concatenate([pr.A.ravel() for pr in vectors.make_problems(p, 1, 6)])
     exp, frac = (x >> 10) & 0x1F, x & 0x3FF
     assert ((exp == 0) & (frac != 0)).any()           # subnormals
     assert ((exp == 31) & (frac == 0)).any()          # infinities
@@ -125,23 +129,22 @@ def test_fp16_special_values_are_generated():
 def test_fp16_matmul_sanity_within_tolerance():
     p = P(rows=4, pe="fp16", acc="fp32")
     rng = np.random.default_rng(2)
-    A = model.random_codes(p, rng, (6, 11))
-    B = model.random_codes(p, rng, (11, 7))
-    got = model.result_float(p, model.reference(p, model.Problem(A, B)), 11)
-    fa, fb = model.as_float(p, A), model.as_float(p, B)
+    A = vectors.random_codes(p, rng, (6, 11))
+    B = vectors.random_codes(p, rng, (11, 7))
+    got = golden.result_float(p, golden.reference(p, golden.Problem(A, B)), 11)
+    fa, fb = golden.as_float(p, A), golden.as_float(p, B)
     bound = np.abs(fa) @ np.abs(fb) * 11 * 2.0 ** -23 + 1e-30
     assert np.all(np.abs(got - fa @ fb) <= bound)
 
 
 def test_sc_result_is_the_sum_of_per_chunk_dot_counts():
-    from schw.units.sc_dot import dot_counts
     for df in DATAFLOWS:
         p = P(rows=2, cols=3, pe="sc", dataflow=df, inputs=3, length=32)
         rng = np.random.default_rng(9)
         K = 7
-        A = model.random_codes(p, rng, (4, K))
-        B = model.random_codes(p, rng, (K, 5))
-        kp = model.padded_k(p, K)
+        A = vectors.random_codes(p, rng, (4, K))
+        B = vectors.random_codes(p, rng, (K, 5))
+        kp = golden.padded_k(p, K)
         Ap = np.full((4, kp), p.pad_a)
         Bp = np.full((kp, 5), p.pad_b)
         Ap[:, :K], Bp[:K] = A, B
@@ -150,17 +153,17 @@ def test_sc_result_is_the_sum_of_per_chunk_dot_counts():
             for j in range(5):
                 chunks = [(Ap[i, s:s + 3], Bp[s:s + 3, j]) for s in range(0, kp, 3)]
                 want[i, j] = sum(int(dot_counts(p.sc_params(), a[None], b[None])[0]) for a, b in chunks)
-        assert np.array_equal(model.build_program(p, [model.Problem(A, B)]).results[0], want)
-        est = model.result_float(p, want, K)
-        exact = model.as_float(p, A) @ model.as_float(p, B)
+        assert np.array_equal(golden.build_program(p, [golden.Problem(A, B)]).results[0], want)
+        est = golden.result_float(p, want, K)
+        exact = golden.as_float(p, A) @ golden.as_float(p, B)
         assert np.abs(est - exact).mean() < 0.25 * kp  # an estimate, not garbage
 
 
 def test_pack_layout():
     p = P(rows=2, cols=3)
-    assert model.pack(p, np.array([[1, 2, 3]]), 8) == [0x030201]
+    assert golden.pack(p, np.array([[1, 2, 3]]), 8) == [0x030201]
     q = P(rows=2, pe="sc", inputs=2, width=4)
-    assert model.pack(q, np.array([[[1, 2], [3, 4]]]), 8) == [0x4321]
+    assert golden.pack(q, np.array([[[1, 2], [3, 4]]]), 8) == [0x4321]
 
 
 # -- cycle model ------------------------------------------------------------------------------------
@@ -170,13 +173,13 @@ def test_cycle_model_matches_the_closed_form(pe, df):
     for r, c in SHAPES:
         p = P(rows=r, cols=c, pe=pe, dataflow=df, **({"length": 8} if pe == "sc" else {}))
         for seed in (1, 2):
-            shapes = model.problem_shapes(p, seed, 3)
+            shapes = vectors.problem_shapes(p, seed, 3)
             rng = np.random.default_rng(seed)
-            probs = [model.Problem(model.random_codes(p, rng, (m, k)), model.random_codes(p, rng, (k, n)))
+            probs = [golden.Problem(vectors.random_codes(p, rng, (m, k)), vectors.random_codes(p, rng, (k, n)))
                      for m, n, k in shapes]
-            prog = model.build_program(p, probs)
-            pred = model.cycle_model(p, prog)
-            rep = model.cycle_report(p, prog, pred["end"])
+            prog = golden.build_program(p, probs)
+            pred = golden.cycle_model(p, prog)
+            rep = golden.cycle_report(p, prog, pred["end"])
             assert rep["agree"], (r, c, pe, df, rep)
             assert len(pred["outputs"]) == len(prog.expected)
             assert all(b > a for a, b in zip(pred["outputs"], pred["outputs"][1:]))
@@ -184,11 +187,11 @@ def test_cycle_model_matches_the_closed_form(pe, df):
 
 def test_cycle_formulas_single_tile():
     p = P(rows=4, cols=6)
-    prog = model.build_program(p, [model.Problem(np.ones((4, 10), int), np.ones((10, 6), int))])
-    assert model.analytic_steps(p, prog) == 10 + 2 * 4 + 6 - 1  # K + 2R + C - 1
+    prog = golden.build_program(p, [golden.Problem(np.ones((4, 10), int), np.ones((10, 6), int))])
+    assert timing.total_steps(p, prog.k_steps) == 10 + 2 * 4 + 6 - 1  # K + 2R + C - 1
     w = P(rows=4, cols=6, dataflow="ws")
-    prog = model.build_program(w, [model.Problem(np.ones((9, 4), int), np.ones((4, 6), int))])
-    assert model.analytic_steps(w, prog) == 4 + 9 + 4 + 6 - 1  # R + M + R + C - 1
+    prog = golden.build_program(w, [golden.Problem(np.ones((9, 4), int), np.ones((4, 6), int))])
+    assert timing.total_steps(w, prog.k_steps) == 4 + 9 + 4 + 6 - 1  # R + M + R + C - 1
 
 
 # -- simulation -----------------------------------------------------------------------------------
@@ -198,7 +201,6 @@ def _params(pe, df, r, c):
 
 
 def _run(p, sim, count=2, **kw):
-    from schw.array.regress import regression
     rep = regression(UNIT, p, sim, count=count, **kw)
     rep.raise_if_failed()
     cyc = rep.details["cycles"]
@@ -230,7 +232,6 @@ def test_idle_gaps_follow_the_cycle_model(df):
 def _amaranth_array(tmp_path: Path, p, fault=None) -> Path:
     """The same contract implemented by the Amaranth PeArray (a second implementation)."""
     from amaranth.back import verilog
-    from schw.units.pe_array import PeArray
     f = tmp_path / f"dut_{fault}.v"
     f.write_text(verilog.convert(PeArray(p, fault=fault), name=UNIT.top(p), emit_src=False))
     return f
@@ -239,11 +240,10 @@ def _amaranth_array(tmp_path: Path, p, fault=None) -> Path:
 @pytest.mark.parametrize("df,fault", [("os", "no_reset"), ("ws", "stale_weights")])
 def test_verify_accepts_a_second_implementation_and_catches_broken_ones(tmp_path, df, fault):
     need("cocotb", "icarus")
-    from schw.verify import regression
     p = P(rows=2, cols=3, dataflow=df)
-    good = regression(UNIT, p, "icarus", rtl=[_amaranth_array(tmp_path, p)], count=2)
+    good = verify_regression(UNIT, p, "icarus", rtl=[_amaranth_array(tmp_path, p)], count=2)
     good.raise_if_failed()
-    bad = regression(UNIT, p, "icarus", rtl=[_amaranth_array(tmp_path, p, fault)], count=2)
+    bad = verify_regression(UNIT, p, "icarus", rtl=[_amaranth_array(tmp_path, p, fault)], count=2)
     assert not bad.passed and bad.mismatches
     with pytest.raises(CheckFailed):
         bad.raise_if_failed()

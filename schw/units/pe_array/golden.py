@@ -1,15 +1,16 @@
-"""Golden model, tiling driver and cycle model of the pe-array.
+"""Golden model, tiling driver and cycle model of the pe-array (NumPy only).
 
 Arithmetic (:func:`mac`) is what one PE does in one step; :func:`fold` is the exact order in
 which the array accumulates: ``acc = zero; for k in 0..K-1: acc = mac(A[:, k], B[k, :], acc)``
 (os: inside PE (i, j); ws: down column j, continued across K-tiles through ``psum``). FP16
-results are bit patterns from :func:`schw.fp16.golden.evaluate`, compared bit for bit.
+results are bit patterns from :func:`schw.units.fp16_pe.golden.evaluate`, compared bit for
+bit; sc results are sums of :func:`schw.units.sc_dot.golden.dot_counts`.
 
 :func:`build_program` tiles GEMM problems of any shape onto the array: the streams of port
 values a testbench drives, the output rows it must see (in order) and the assembled result.
 :func:`cycle_model` predicts, cycle by cycle, when each input is accepted and when each output
-row appears (``in_ready``/``w_ready`` rules of the generated RTL); :func:`analytic_steps` is the
-closed-form total for gap-free streaming.
+row appears (the ``in_ready``/``w_ready`` rules and latencies of :mod:`.timing`);
+:func:`cycle_report` compares a measured total with the closed form :func:`.timing.total_steps`.
 """
 
 from __future__ import annotations
@@ -17,6 +18,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+
+from schw.units.fp16_pe.golden import evaluate
+from schw.units.sc_dot.golden import dot_counts
+
+from . import timing
+from .params import PeArrayParams
 
 MASK32 = (1 << 32) - 1
 
@@ -28,7 +35,7 @@ def _sext8(x):
     return np.where(x >= 128, x - 256, x)
 
 
-def mac(p, a, b, c):
+def mac(p: PeArrayParams, a, b, c):
     """One PE step, elementwise: a, b of shape (..., kk) (kk = k codes for sc, else 1), c (...)."""
     a = np.asarray(a, dtype=np.int64)
     b = np.asarray(b, dtype=np.int64)
@@ -36,12 +43,10 @@ def mac(p, a, b, c):
     if p.pe == "int8":
         return (c + _sext8(a[..., 0]) * _sext8(b[..., 0])) & MASK32
     if p.pe == "fp16":
-        from ..fp16.golden import evaluate
         shape = np.broadcast_shapes(a.shape[:-1], b.shape[:-1], c.shape)
         aa, bb, cc = (np.broadcast_to(x, shape).ravel() for x in (a[..., 0], b[..., 0], c))
         res, _ = evaluate(0, p.rm_code, aa, bb, cc, acc=p.acc)
         return np.asarray(res, dtype=np.int64).reshape(shape)
-    from ..units.sc_dot import dot_counts
     shape = np.broadcast_shapes(a.shape[:-1], b.shape[:-1], c.shape)
     kk = a.shape[-1]
     aa = np.broadcast_to(a, shape + (kk,)).reshape(-1, kk)
@@ -50,7 +55,7 @@ def mac(p, a, b, c):
     return (np.broadcast_to(c, shape) + ones) & MASK32
 
 
-def fold(p, A, B, acc0=None):
+def fold(p: PeArrayParams, A, B, acc0=None):
     """acc after k = 0..K-1 of ``mac`` in order; A (M, K, kk), B (K, N, kk) -> (M, N)."""
     M, K, _ = A.shape
     N = B.shape[1]
@@ -60,7 +65,7 @@ def fold(p, A, B, acc0=None):
     return acc
 
 
-def pack(p, x, width: int) -> list[int]:
+def pack(p: PeArrayParams, x, width: int) -> list[int]:
     """Rows of x (n, lanes[, kk]) to port integers: lane i at bits [i*width, (i+1)*width)."""
     x = np.asarray(x, dtype=np.int64)
     out = []
@@ -95,14 +100,14 @@ class Problem:
         return self.A.shape[0], self.B.shape[1], self.A.shape[1]
 
 
-def reference(p, prob: Problem) -> np.ndarray:
+def reference(p: PeArrayParams, prob: Problem) -> np.ndarray:
     """The plain product in the array's accumulation order, without any tiling or padding
     (what the assembled array result must equal: pads are neutral)."""
     A, B = _split_k(p, prob)
     return fold(p, A, B)
 
 
-def padded_k(p, K: int) -> int:
+def padded_k(p: PeArrayParams, K: int) -> int:
     """sc: the number of code products the array really sums (K padded with bipolar zeros to a
     multiple of k, and for ws of k*R). Their XNOR ones are counted, so the value of a result is
     (2*count - padded_k*L)/L. int8/fp16 pads are exact neutral elements: K itself."""
@@ -112,7 +117,7 @@ def padded_k(p, K: int) -> int:
     return -(-K // q) * q
 
 
-def _split_k(p, prob: Problem):
+def _split_k(p: PeArrayParams, prob: Problem):
     """(M, K) codes -> (M, KL, kk) lanes; sc pads K to :func:`padded_k` with bipolar zeros."""
     if p.pe != "sc":
         return prob.A[:, :, None].astype(np.int64), prob.B[:, :, None].astype(np.int64)
@@ -136,7 +141,7 @@ class Program:
     k_steps: list = field(default_factory=list)      # os: K steps per tile; ws: rows per tile
 
 
-def build_program(p, problems: list[Problem]) -> Program:
+def build_program(p: PeArrayParams, problems: list[Problem]) -> Program:
     R, C, W, AW = p.R, p.C, p.lane_width, p.acc_width
     prog = Program(streams={"in": []} if p.dataflow == "os" else {"in": [], "w": []})
     for pi, prob in enumerate(problems):
@@ -193,12 +198,12 @@ def build_program(p, problems: list[Problem]) -> Program:
 
 # ---------------------------------------------------------------------------------------------
 # cycles
-def cycle_model(p, prog: Program, gaps: dict | None = None) -> dict:
+def cycle_model(p: PeArrayParams, prog: Program, gaps: dict | None = None) -> dict:
     """Cycle-accurate prediction of the handshake (cycle 0 = first cycle after reset).
 
     ``gaps[stream][i]``: cycles the driver holds valid low before presenting item i.
     Returns accept cycles per stream and the cycle of every expected output row."""
-    R, C, P = p.R, p.C, p.step_cycles
+    R, P = p.R, p.step_cycles
     gaps = gaps or {}
     names = list(prog.streams)
     n = {s: len(prog.streams[s]) for s in names}
@@ -206,9 +211,13 @@ def cycle_model(p, prog: Program, gaps: dict | None = None) -> dict:
     idle = {s: (gaps.get(s, [0])[0] if n[s] else 0) for s in names}
     accepts = {s: [] for s in names}
     outs = []
-    first_pending, since_last = True, R
-    gap = R + C - 2
-    w_count, since_first = 0, gap
+    first_row = timing.steps(p, "first_row")  # output row latency
+    if p.dataflow == "os":
+        spacing = timing.steps(p, "last_spacing")
+        since_last = spacing
+    else:
+        gap, load = timing.steps(p, "reload_gap"), timing.steps(p, "weight_load")
+        first_pending, w_count, since_first = True, 0, gap
     t = 0
     limit = 10_000_000
     while any(idx[s] < n[s] for s in names):
@@ -225,23 +234,21 @@ def cycle_model(p, prog: Program, gaps: dict | None = None) -> dict:
         if p.dataflow == "os":
             item = prog.streams["in"][idx["in"]] if valid["in"] else None
             last = bool(item and item["in_last"])
-            acc = valid["in"] and step and (not last or since_last >= R)
+            acc = valid["in"] and step and (not last or since_last >= spacing)
             if step:
-                if acc:
-                    first_pending = last
                 if acc and last:
                     since_last = 1
-                elif since_last < R:
+                elif since_last < spacing:
                     since_last += 1
             if acc:
                 accepts["in"].append(t)
                 if last:
-                    outs += [t + (R + C + i) * P for i in range(R)]
+                    outs += [t + (first_row + i) * P for i in range(R)]
             accepted = {"in": acc}
         else:
             item = prog.streams["in"][idx["in"]] if valid["in"] else None
-            in_acc = valid["in"] and step and (not first_pending or w_count == R)
-            w_acc = valid["w"] and step and since_first >= gap and w_count < R
+            in_acc = valid["in"] and step and (not first_pending or w_count == load)
+            w_acc = valid["w"] and step and since_first >= gap and w_count < load
             if step:
                 was_first = first_pending
                 if in_acc:
@@ -253,7 +260,7 @@ def cycle_model(p, prog: Program, gaps: dict | None = None) -> dict:
                     since_first = min(since_first + 1, gap)
             if in_acc:
                 accepts["in"].append(t)
-                outs.append(t + (R + C - 1) * P)
+                outs.append(t + first_row * P)
             if w_acc:
                 accepts["w"].append(t)
             accepted = {"in": in_acc, "w": w_acc}
@@ -269,30 +276,13 @@ def cycle_model(p, prog: Program, gaps: dict | None = None) -> dict:
     return {"accepts": accepts, "outputs": outs, "end": (max(outs) + 1) if outs else t}
 
 
-def analytic_steps(p, prog: Program) -> int:
-    """Closed-form total steps (first input to last output row, inclusive) for gap-free streaming."""
-    R, C = p.R, p.C
-    if not prog.k_steps:
-        return 0
-    if p.dataflow == "os":
-        t = prog.k_steps[0] - 1
-        for k in prog.k_steps[1:]:
-            t += max(k, R)
-        return t + 2 * R + C
-    period_load = R + max(R + C - 2, 1)
-    f = R
-    for prev in prog.k_steps[:-1]:
-        f += max(prev, period_load)
-    return f + prog.k_steps[-1] - 1 + R + C
-
-
-def cycle_report(p, prog: Program, measured_end: int | None) -> dict:
+def cycle_report(p: PeArrayParams, prog: Program, measured_end: int | None) -> dict:
     """SCALE-Sim style compute report: total cycles measured vs analytic, utilization."""
-    steps = analytic_steps(p, prog)
+    steps = timing.total_steps(p, prog.k_steps)
     P = p.step_cycles
     kk = p.inputs if p.pe == "sc" else 1
     pe_steps = p.R * p.C * steps
-    analytic_cycles = (steps - 1) * P + 1
+    analytic_cycles = timing.total_cycles(p, steps)
     return {
         "rows": p.R, "cols": p.C, "pe": p.pe, "dataflow": p.dataflow,
         "step_cycles": P,
@@ -307,57 +297,7 @@ def cycle_report(p, prog: Program, measured_end: int | None) -> dict:
     }
 
 
-# ---------------------------------------------------------------------------------------------
-# random problems
-FP16_SPECIALS = np.array([0x0000, 0x8000, 0x0001, 0x8001, 0x03FF, 0x83FF, 0x0400, 0x7BFF, 0xFBFF,
-                          0x7C00, 0xFC00, 0x7E00, 0x7D00, 0xFE00, 0x3C00, 0xBC00, 0x3800], dtype=np.int64)
-
-
-def random_codes(p, rng, shape, special_rate: float = 0.0) -> np.ndarray:
-    if p.pe == "int8":
-        return rng.integers(0, 256, size=shape)
-    if p.pe == "sc":
-        return rng.integers(0, 1 << p.width, size=shape)
-    # fp16: moderate magnitudes (exponent 10..20) so sums stay finite, plus specials
-    sign = rng.integers(0, 2, size=shape) << 15
-    exp = rng.integers(10, 21, size=shape) << 10
-    frac = rng.integers(0, 1 << 10, size=shape)
-    x = sign | exp | frac
-    if special_rate:
-        pick = rng.random(shape) < special_rate
-        x = np.where(pick, rng.choice(FP16_SPECIALS, size=shape), x)
-        sub = rng.random(shape) < special_rate / 2  # random subnormals
-        x = np.where(sub, (rng.integers(0, 2, size=shape) << 15) | rng.integers(1, 1 << 10, size=shape), x)
-    return x.astype(np.int64)
-
-
-def problem_shapes(p, seed: int, count: int) -> list[tuple[int, int, int]]:
-    """Corner shapes (1x1x1, edge tiles, K = 1 and K = 4R) then ``count`` random (M, N, K) with
-    M, N not multiples of the array where possible and K in 1..4R."""
-    R, C = p.R, p.C
-    kk = p.inputs if p.pe == "sc" else 1
-    kmax = 4 * R * kk
-    shapes = [(1, 1, 1), (R + 1, C + 1, 1), (max(1, 2 * R - 1), max(1, C - 1), kmax), (R, C, R * kk)]
-    rng = np.random.default_rng(seed)
-    for _ in range(count):
-        M = int(rng.integers(1, 2 * R + 2))
-        N = int(rng.integers(1, 2 * C + 2))
-        K = int(rng.integers(1, kmax + 1))
-        shapes.append((M, N, K))
-    return shapes
-
-
-def make_problems(p, seed: int, count: int, special_rate: float | None = None) -> list[Problem]:
-    rng = np.random.default_rng(seed + 1)
-    if special_rate is None:
-        special_rate = 0.08 if p.pe == "fp16" else 0.0
-    out = []
-    for M, N, K in problem_shapes(p, seed, count):
-        out.append(Problem(random_codes(p, rng, (M, K), special_rate), random_codes(p, rng, (K, N), special_rate)))
-    return out
-
-
-def as_float(p, codes) -> np.ndarray:
+def as_float(p: PeArrayParams, codes) -> np.ndarray:
     """Numeric value of element codes / results (for the np.matmul sanity check)."""
     codes = np.asarray(codes, dtype=np.int64)
     if p.pe == "int8":
@@ -367,7 +307,7 @@ def as_float(p, codes) -> np.ndarray:
     return codes.astype(np.uint16).view(np.float16).astype(np.float64)
 
 
-def result_float(p, acc, K: int) -> np.ndarray:
+def result_float(p: PeArrayParams, acc, K: int) -> np.ndarray:
     acc = np.asarray(acc, dtype=np.int64)
     if p.pe == "int8":
         return np.where(acc >= 1 << 31, acc - (1 << 32), acc).astype(np.float64)

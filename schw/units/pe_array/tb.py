@@ -1,4 +1,5 @@
-"""cocotb testbench for the pe-array: drives valid/ready streams, records every output row.
+"""cocotb testbench for the pe-array (``schw.units.pe_array.tb``): drives valid/ready streams,
+records every output row.
 
 Job (JSON file named by ``SCHW_JOB``): ``streams`` {name: [{port: value, ...}, ...]} where the
 stream ``in`` uses ``in_valid``/``in_ready`` and ``w`` uses ``w_valid``/``w_ready``; ``gaps``
@@ -8,25 +9,22 @@ data on the data ports while valid is low).
 
 Results (``SCHW_RESULTS``): ``outputs`` {"out": [...], "cycle": [...]} (one entry per cycle with
 ``out_valid`` high), ``accepts`` {name: [cycles]}, ``end`` (last output cycle + 1), ``vectors``.
-Cycle 0 is the first clock cycle after reset is released.
+Cycle 0 is the first clock cycle after reset is released (:func:`schw.sim.tbutil.start_and_reset`).
 """
 
-import json
-import os
 import random
 
 import cocotb
-from cocotb.clock import Clock
-from cocotb.triggers import ClockCycles, FallingEdge, ReadOnly, RisingEdge
+from cocotb.triggers import FallingEdge, ReadOnly, RisingEdge
 
-PERIOD_NS = 10
+from schw.sim.tbutil import load_job, start_and_reset, write_results
+
 HANDSHAKE = {"in": ("in_valid", "in_ready"), "w": ("w_valid", "w_ready")}
 
 
 @cocotb.test()
 async def run_streams(dut):
-    with open(os.environ["SCHW_JOB"]) as f:
-        job = json.load(f)
+    job = load_job()
     streams = job["streams"]
     gaps = job.get("gaps") or {}
     expected = int(job["expected_rows"])
@@ -42,15 +40,7 @@ async def run_streams(dut):
     valid = {s: getattr(dut, HANDSHAKE[s][0]) for s in streams}
     ready = {s: getattr(dut, HANDSHAKE[s][1]) for s in streams}
 
-    Clock(dut.clk, PERIOD_NS, unit="ns").start()
-    dut.rst.value = 1
-    for s in streams:
-        valid[s].value = 0
-    for k, h in handles.items():
-        h.value = 0
-    await ClockCycles(dut.clk, 3)
-    await FallingEdge(dut.clk)
-    dut.rst.value = 0
+    await start_and_reset(dut, zero=[*valid.values(), *handles.values()])
 
     idx = dict.fromkeys(names, 0)
     idle = {s: (gaps.get(s) or [0])[0] for s in names}
@@ -107,6 +97,5 @@ async def run_streams(dut):
         await RisingEdge(dut.clk)
         await FallingEdge(dut.clk)
 
-    with open(os.environ["SCHW_RESULTS"], "w") as f:
-        json.dump({"outputs": {"out": outs, "cycle": out_cycles}, "accepts": accepts,
-                   "end": (last_out + 1) if last_out is not None else 0, "vectors": len(outs)}, f)
+    write_results(outputs={"out": outs, "cycle": out_cycles}, accepts=accepts,
+                  end=(last_out + 1) if last_out is not None else 0, vectors=len(outs))

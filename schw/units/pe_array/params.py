@@ -1,0 +1,101 @@
+"""pe-array parameters and the quantities derived from them (lane widths, step length, zeros)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from schw.errors import ParamError
+from schw.params import Params, choice, int_range, param, power_of_two
+from schw.units.sc_dot.params import ScDotParams
+
+PES = ("int8", "fp16", "sc")
+DATAFLOWS = ("os", "ws")
+RMS = ("rne", "rtz", "rdn", "rup", "rmm")
+
+
+@dataclass(frozen=True)
+class PeArrayParams(Params):
+    rows: int = param(8, int_range(1, 64), "array rows R")
+    cols: int = param(0, int_range(0, 64), "array columns C (0 = same as --rows)")
+    pe: str = param("int8", choice(*PES), "PE type: int8 (8x8 -> 32-bit MAC), fp16 (FP16 FMA), sc (SC dot product)")
+    dataflow: str = param("os", choice(*DATAFLOWS), "os = output stationary, ws = weight stationary")
+    acc: str = param("fp32", choice("fp16", "fp32"), "fp16 PE: accumulation format")
+    rm: str = param("rne", choice(*RMS), "fp16 PE: rounding mode, fixed per array")
+    inputs: int = param(4, int_range(1, 16), "sc PE: products per PE and step k")
+    width: int = param(8, int_range(2, 12), "sc PE: operand code width N (bipolar x = 2 code / 2^N - 1)")
+    length: int = param(16, power_of_two(4, 4096), "sc PE: stream length L (one step = L + 1 cycles)")
+    sng: str = param("lfsr", choice("lfsr", "sobol"), "sc PE: stochastic number generator")
+    seed: int = param(0, int_range(0, 2**32 - 1), "sc PE: SNG seed")
+
+    def __post_init__(self):
+        super().__post_init__()
+        if self.cols == 0:
+            object.__setattr__(self, "cols", self.rows)
+
+    def check(self):
+        defaults = {f.name: f.default for f in self.fields()}
+        own = {"int8": (), "fp16": ("acc", "rm"), "sc": ("inputs", "width", "length", "sng", "seed")}
+        for pe, names in own.items():
+            if pe == self.pe:
+                continue
+            for n in names:
+                if n not in own[self.pe] and getattr(self, n) != defaults[n]:
+                    raise ParamError(n, f"left at its default ({defaults[n]}) unless --pe {pe}", getattr(self, n))
+
+    # -- derived quantities ----------------------------------------------------------------
+    @property
+    def R(self) -> int:
+        return self.rows
+
+    @property
+    def C(self) -> int:
+        return self.cols
+
+    @property
+    def lane_width(self) -> int:
+        """Bits of one operand lane (one element of A or B; sc: k codes)."""
+        return {"int8": 8, "fp16": 16, "sc": self.inputs * self.width}[self.pe]
+
+    @property
+    def acc_width(self) -> int:
+        if self.pe == "fp16":
+            return 16 if self.acc == "fp16" else 32
+        return 32
+
+    @property
+    def step_cycles(self) -> int:
+        """Clock cycles per array step (P): 1, or L + 1 for sc PEs (see :mod:`.timing`)."""
+        return self.length + 1 if self.pe == "sc" else 1
+
+    @property
+    def rm_code(self) -> int:
+        return RMS.index(self.rm)
+
+    @property
+    def zero(self) -> int:
+        """Accumulator start value and the neutral zero used to pad: a*b + zero == a*b exactly.
+        fp16: -0 (x + -0 = x in every mode but rdn) or +0 under rdn."""
+        if self.pe != "fp16":
+            return 0
+        if self.rm == "rdn":
+            return 0
+        return 1 << (self.acc_width - 1)
+
+    @property
+    def pad_a(self) -> int:
+        """Operand padding for A (and for ws weights: pad_b): pad_a * pad_b is the neutral zero."""
+        if self.pe == "sc":
+            return 1 << (self.width - 1)  # bipolar zero in every lane
+        return 0
+
+    @property
+    def pad_b(self) -> int:
+        if self.pe == "fp16":
+            return 0x8000 if self.rm != "rdn" else 0x0000  # +0 * -0 = -0 ; +0 * +0 = +0
+        if self.pe == "sc":
+            return 1 << (self.width - 1)
+        return 0
+
+    def sc_params(self) -> ScDotParams:
+        """The sc-dot parameters of one sc PE."""
+        return ScDotParams(inputs=self.inputs, width=self.width, length=self.length, sng=self.sng, seed=self.seed)

@@ -1,0 +1,120 @@
+"""pe-array timing, stated once.
+
+Every figure is in array *steps*. A step is ``p.step_cycles`` clock cycles (P = 1 for int8 and
+fp16 PEs, L + 1 for sc PEs); inputs are accepted and result rows appear only in step cycles
+(cycle 0 after reset and every P cycles after). Each formula is a text in the array size R x C
+and the tile length (K items of an os tile, M rows of a ws tile); the text is what the manifest
+publishes and :func:`steps` evaluates the same text. Read by:
+
+* ``contract``: the manifest's ``formulas`` and the timing phrases of ``ports_doc`` and ``draining``;
+* ``unit``: ``latency_cycles`` (:func:`latency_cycles`);
+* ``golden``: the cycle model's ready rules and output cycles, and the cycle report's closed-form
+  total (:func:`total_steps`, :func:`total_cycles`);
+* ``harness``: how long the testbench keeps watching for extra rows, and its timeout (:func:`quiet_cycles`);
+* ``rtl``: the ready rules of the Amaranth array;
+* docs/pe_array.md: the latency table (:func:`markdown_table`; the tests check the page holds it).
+
+The Verilog templates implement the same rules (``since_last >= R``, ``GAP = R + C - 2``); the
+regression checks every acceptance and output cycle of the generated RTL against the cycle model.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+#: output stationary: one item per step (a = column k of A, b = row k of B); a tile is K items,
+#: the last one with in_last (accepted at step t_last)
+OS = {
+    "first_row": "R + C",       # result row i of a tile appears at t_last + first_row + i
+    "last_row": "2R + C - 1",   # = first_row + R - 1: row R - 1
+    "last_spacing": "R",        # an in_last is accepted only this many or more steps after the previous one
+}
+OS["tile_period"] = f"max(K, {OS['last_spacing']})"
+OS["single_tile_total"] = f"K + {OS['last_row']}"  # first input to last result row, inclusive
+OS["utilization"] = f"K / {OS['tile_period']}"
+
+#: weight stationary: R weight pushes per tile, then one row of A per step (accepted at step t_m)
+WS = {
+    "first_row": "R + C - 1",   # result row m appears at t_m + first_row
+    "weight_load": "R",         # pushes per tile; a tile's first row waits for all of them
+    "reload_gap": "R + C - 2",  # w_ready opens this many steps after the current tile's first row
+}
+WS["last_row"] = WS["first_row"]
+WS["load_period"] = f"{WS['weight_load']} + max({WS['reload_gap']}, 1)"  # first row to the next tile's first row, at least
+WS["single_tile_total"] = f"{WS['weight_load']} + M + {WS['first_row']}"
+#: the tile period as the manifest has always stated it: R + reload_gap, which is
+#: max(M, load_period) except for a 1 x 1 array (load period 2, this says 1); the manifest text
+#: is kept byte for byte, the closed form (:func:`total_steps`) and the docs use load_period
+WS["tile_period"] = "max(M, 2R + C - 2)"
+WS["utilization"] = f"M / {WS['tile_period']}"
+
+FORMULAS = {"os": OS, "ws": WS}
+
+_IMPLICIT_PRODUCT = re.compile(r"(\d)([A-Za-z(])")  # "2R" -> "2*R"
+
+
+@functools.cache
+def _compiled(text: str):
+    return compile(_IMPLICIT_PRODUCT.sub(r"\1*\2", text), f"<pe-array formula {text!r}>", "eval")
+
+
+def evaluate(text: str, **values) -> int | float:
+    """The value of a formula text for the given symbols (R, C, K, M)."""
+    return eval(_compiled(text), {"__builtins__": {}, "max": max}, values)  # noqa: S307 (our own constants)
+
+
+def steps(p, name: str, **values) -> int | float:
+    """Formula ``name`` of ``p``'s dataflow for ``p``'s R and C (and K or M given as ``values``)."""
+    return evaluate(FORMULAS[p.dataflow][name], R=p.R, C=p.C, **values)
+
+
+def latency_cycles(p) -> int:
+    """Cycles from the accepted in_last (os) or row (ws) to the first result row it brings."""
+    return steps(p, "first_row") * p.step_cycles
+
+
+def quiet_cycles(p) -> int:
+    """Cycles after a tile's last input by which all of its result rows have appeared (plus one)."""
+    return (steps(p, "last_row") + 1) * p.step_cycles
+
+
+def total_steps(p, tiles: list[int]) -> int:
+    """Closed form for gap-free streaming: steps from the first accepted input to the last result
+    row, inclusive. ``tiles``: K of each os tile, or M (rows) of each ws tile, in order."""
+    if not tiles:
+        return 0
+    if p.dataflow == "os":
+        t_last = tiles[0] - 1 + sum(steps(p, "tile_period", K=k) for k in tiles[1:])
+    else:
+        period = steps(p, "load_period")
+        first_row = steps(p, "weight_load") + sum(max(m, period) for m in tiles[:-1])
+        t_last = first_row + tiles[-1] - 1
+    return t_last + steps(p, "last_row") + 1
+
+
+def total_cycles(p, n_steps: int) -> int:
+    """Clock cycles spanned by ``n_steps`` steps, the first and the last cycle included."""
+    return (n_steps - 1) * p.step_cycles + 1
+
+
+def markdown_table() -> str:
+    """The latency and throughput table of docs/pe_array.md."""
+    o, w = OS, WS
+    ws_period = f"max(M, {w['load_period']})"
+    rows = [
+        ("", "output stationary", "weight stationary"),
+        ("---", "---", "---"),
+        ("result row", f"i: t_last + {o['first_row']} + i", f"m: t_m + {w['first_row']}"),
+        ("first / last result row of a tile", f"t_last + {o['first_row']} / t_last + {o['last_row']}",
+         f"t_m + {w['first_row']} (one row per input row)"),
+        ("input rule", f"an `in_last` only {o['last_spacing']} or more steps after the previous one",
+         f"{w['weight_load']} pushes per tile; `w_ready` opens {w['reload_gap']} steps after the tile's first row"),
+        ("one tile, first input to last row", o["single_tile_total"], w["single_tile_total"]),
+        ("tile period (back to back)", o["tile_period"], ws_period),
+        ("steady-state utilization", o["utilization"], f"M / {ws_period}"),
+        ("total for tiles 0..n (gap-free)",
+         f"(K_0 - 1) + Σ_{{i≥1}} {o['tile_period'].replace('K', 'K_i')} + {o['last_row']} + 1",
+         f"{w['weight_load']} + Σ_{{i<n}} max(M_i, {w['load_period']}) + (M_n - 1) + {w['last_row']} + 1"),
+    ]
+    return "\n".join("| " + " | ".join(r) + " |" for r in rows) + "\n"
