@@ -82,7 +82,7 @@ def test_directed_rows_in_every_mode(acc):
         sel = d["case"] == case
         per_mode = [int(((d["rm"] == r) & sel).sum()) for r in RM.values()]
         assert len(set(per_mode)) == 1 and per_mode[0] > 0, case
-    # the issue's named vector is there verbatim
+    # the worked example of docs/fp16.md (0x03EE * 0x3C12 + -0) is there verbatim
     sel = d["case"] == "issue_03EE_3C12_8000"
     c0 = 0x8000 if acc == "fp16" else 0x80000000
     assert set(zip(d["a"][sel], d["b"][sel], d["c"][sel])) == {(0x03EE, 0x3C12, c0)}

@@ -6,7 +6,7 @@ Three parts, in this order (each row: op, rm, a, b, c as int64 arrays):
    subnormal, smallest and largest normal, +-1, neighbours of 2**-14 and 65504, +-inf, quiet and
    signalling NaNs with and without payload/sign, tie-producing values) for each operand the op
    reads, for every op and all five rounding modes.
-2. :func:`directed` - the named cases of the PE specification (exact-zero sign, inf*0+c, inf-inf,
+2. :func:`directed` - named hard cases (exact-zero sign, inf*0+c, inf-inf,
    overflow per mode, exact subnormals, tininess after rounding, massive cancellation, tiny
    product vs huge addend, 0x03EE*0x3C12+0x8000), each in all five modes.
 3. ``count`` seeded weighted-random vectors, biased toward exponent edges, cancellation
@@ -211,8 +211,8 @@ def _directed_rows(acc: str):
         for z in (0x7F7FFFFF, 0x3F800000, 0xBF800000, 0x4F800000):
             add("tiny_product_huge_addend", "fma", 0x0001, 0x0001, z, c_is_wide=True)
             add("tiny_product_huge_addend", "fma", 0x8001, 0x0001, z, c_is_wide=True)
-    # the example named in the PE specification: a product just below 2**-14 (plus -0) whose
-    # tininess after rounding and rounded value depend on the mode
+    # the worked example of docs/fp16.md: a product just below 2**-14 (plus -0) whose tininess
+    # after rounding and rounded value depend on the mode
     add("issue_03EE_3C12_8000", "fma", 0x03EE, 0x3C12, 0x8000)
     # NaN results are canonical whatever the payload; sNaN invalid in every op
     for x, y in ((0x7E01, 0x3C00), (0xFD55, 0x3C00), (0x3C00, 0x7C01), (0x7C01, 0x7E00)):
@@ -227,7 +227,7 @@ def _directed_rows(acc: str):
 
 
 def directed(acc: str = "fp16", ops=None, modes=None) -> dict:
-    """The directed cases (the hard cases the PE specification names), each in every selected mode.
+    """The directed cases (named hard cases, listed in docs/fp16.md), each in every selected mode.
 
     Returns the arrays of :func:`generate` plus ``"case"`` (an object array of case names).
     """
