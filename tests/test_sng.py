@@ -13,7 +13,7 @@ from schw.output import generate
 from schw.sc.spec import HALTON_BASES, LFSR_TAPS, SngSpec
 from schw.sc.rtl import SngBank
 from schw.registry import get
-from schw.units.sng_units import positions
+from schw.units.sng.golden import positions
 from schw.verify import regression
 from schw.sc.golden import sng_codes, sng_codes_at
 
