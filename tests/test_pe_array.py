@@ -1,4 +1,5 @@
-"""pe-array: parameters, generator, golden model (against independent references), tiling,
+"""pe-array: parameters, generator, golden model (against independent references: integer
+matmul, a SoftFloat FMA chain, a bit-level SC stream simulation), tiling, timing formulas,
 cycle model, and the regression on both simulators (including deliberately broken arrays).
 
 Tiers: the golden model alone (no tools), then cocotb on Verilator and Icarus: every shape x PE
@@ -14,8 +15,10 @@ from conftest import need
 from schw.errors import CheckFailed, ParamError
 from schw.output import generate
 from schw.registry import get
+from schw.sc.golden import sng_codes
+from schw.sc.spec import SngSpec
 from schw.units.fp16_pe.golden import softfloat_evaluate
-from schw.units.pe_array import golden, timing, vectors
+from schw.units.pe_array import contract, golden, timing, vectors
 from schw.units.pe_array.harness import regression
 from schw.units.pe_array.rtl import PeArray
 from schw.units.sc_dot.golden import dot_counts
@@ -159,6 +162,65 @@ def test_sc_result_is_the_sum_of_per_chunk_dot_counts():
         assert np.abs(est - exact).mean() < 0.25 * kp  # an estimate, not garbage
 
 
+def _sc_bitstream_counts(p, A, B):
+    """Independent sc reference: a bit-level simulation of the streams, from the documented
+    encoding rather than from ``dot_counts``. K is padded with the bipolar-zero code 2^(N-1) to a
+    multiple of k (os) or k*R (ws) (manifest ``result_format``/``zero``, docs/pe_array.md); every
+    step restarts the SNG (sc-dot: start restarts the generators), so each chunk of k products
+    sees the same L codes; channel 0 drives every a lane and channel 1 every b lane (sc-dot
+    manifest ``operand_channel``). Per cycle t the comparator bit is ``code < operand``
+    (``COMPARATOR_RULE``), the product bit is the XNOR of the two, and a result counts the ones
+    over all products and all L cycles."""
+    M, K = A.shape
+    N = B.shape[1]
+    q = p.inputs * (p.rows if p.dataflow == "ws" else 1)
+    kp = -(-K // q) * q
+    zero = 1 << (p.width - 1)
+    Ap = np.full((M, kp), zero, dtype=np.int64)
+    Bp = np.full((kp, N), zero, dtype=np.int64)
+    Ap[:, :K], Bp[:K] = A, B
+    codes = sng_codes(SngSpec(p.sng, p.width, p.seed), 2, p.length)
+    ones = np.zeros((M, N), dtype=np.int64)
+    for t in range(p.length):
+        a_bit = codes[0, t] < Ap                  # (M, kp)
+        b_bit = codes[1, t] < Bp                  # (kp, N)
+        ones += (a_bit[:, :, None] == b_bit[None, :, :]).sum(axis=1)  # XNOR, summed over the products
+    return ones
+
+
+def _sc_problem(p, rng, M, N, K):
+    return golden.Problem(rng.integers(0, 1 << p.width, size=(M, K)), rng.integers(0, 1 << p.width, size=(K, N)))
+
+
+@pytest.mark.parametrize("df", DATAFLOWS)
+@pytest.mark.parametrize("shape", [(1, 1), (2, 3), (4, 4)], ids=["1x1", "2x3", "4x4"])
+def test_sc_golden_equals_a_bit_level_stream_simulation(shape, df):
+    rng = np.random.default_rng(11)
+    for sng, seed, k, width, length in (("lfsr", 0, 2, 8, 16), ("lfsr", 77, 3, 5, 32), ("sobol", 0, 4, 8, 16),
+                                        ("sobol", 5, 1, 6, 64)):
+        p = P(rows=shape[0], cols=shape[1], pe="sc", dataflow=df, sng=sng, seed=seed, inputs=k, width=width,
+              length=length)
+        for M, N, K in ((1, 1, 1), (shape[0] + 1, shape[1] + 2, 2 * k * shape[0] + 1), (5, 4, 7)):
+            prob = _sc_problem(p, rng, M, N, K)
+            want = _sc_bitstream_counts(p, prob.A, prob.B)
+            assert np.array_equal(golden.build_program(p, [prob]).results[0], want), (p, M, N, K)
+            assert np.array_equal(golden.reference(p, prob), want), (p, M, N, K)
+
+
+def test_sc_bit_level_reference_catches_a_wrong_model():
+    p = P(rows=2, cols=3, pe="sc", inputs=3, length=32)
+    prob = _sc_problem(p, np.random.default_rng(4), 4, 5, 7)
+    want = _sc_bitstream_counts(p, prob.A, prob.B)
+    got = golden.build_program(p, [prob]).results[0]
+    assert np.array_equal(got, want)
+    wrong = got.copy()
+    wrong[2, 1] += 1  # one result off by one
+    assert np.argwhere(wrong != want).tolist() == [[2, 1]]
+    # a plausible wrong model: a and b on each other's SNG channel (B^T A^T, transposed back)
+    swapped = golden.reference(p, golden.Problem(prob.B.T.copy(), prob.A.T.copy())).T
+    assert not np.array_equal(swapped, want)
+
+
 def test_pack_layout():
     p = P(rows=2, cols=3)
     assert golden.pack(p, np.array([[1, 2, 3]]), 8) == [0x030201]
@@ -192,6 +254,64 @@ def test_cycle_formulas_single_tile():
     w = P(rows=4, cols=6, dataflow="ws")
     prog = golden.build_program(w, [golden.Problem(np.ones((9, 4), int), np.ones((4, 6), int))])
     assert timing.total_steps(w, prog.k_steps) == 4 + 9 + 4 + 6 - 1  # R + M + R + C - 1
+
+
+# -- timing: one statement (schw.units.pe_array.timing), read by every consumer ----------------------
+def _one_problem(p, M, N, K):
+    return golden.build_program(p, [golden.Problem(np.ones((M, K), int), np.ones((K, N), int))])
+
+
+@pytest.mark.parametrize("df", DATAFLOWS)
+def test_timing_formulas_are_what_the_cycle_model_does(df):
+    """Every formula of the manifest, evaluated, against the cycle model (itself checked against
+    the RTL cycle by cycle in every regression): row latencies, single-tile totals, tile periods."""
+    for R in range(1, 6):
+        for C in range(1, 6):
+            for pe, extra in (("int8", {}), ("sc", {"length": 4, "inputs": 1})):
+                p = P(rows=R, cols=C, pe=pe, dataflow=df, **extra)
+                n = lambda name, **v: timing.evaluate(contract.formulas(p)[name], R=R, C=C, **v)  # noqa: E731
+                S = p.step_cycles
+                if df == "os":
+                    for K in (1, R, 3 * R + 1):
+                        prog = _one_problem(p, R, C, K)
+                        pred = golden.cycle_model(p, prog)
+                        t_last, outs = pred["accepts"]["in"][-1], pred["outputs"]
+                        assert outs == [t_last + (n("latency_first_row") + i) * S for i in range(R)]
+                        assert outs[-1] == t_last + n("latency_last_row") * S
+                        assert outs[0] - t_last == timing.latency_cycles(p)
+                        assert (outs[-1] - pred["accepts"]["in"][0]) // S + 1 == timing.steps(p, "single_tile_total", K=K)
+                        two = golden.cycle_model(p, _one_problem(p, 2 * R, C, K))["accepts"]["in"]
+                        assert (two[2 * K - 1] - two[K - 1]) // S == timing.steps(p, "tile_period", K=K)
+                else:
+                    for M in (1, 2 * R + C, 3):
+                        prog = _one_problem(p, M, C, R)
+                        pred = golden.cycle_model(p, prog)
+                        rows, outs = pred["accepts"]["in"], pred["outputs"]
+                        assert outs == [t + n("latency") * S for t in rows]
+                        assert outs[0] - rows[0] == timing.latency_cycles(p)
+                        assert outs[-1] // S + 1 == timing.steps(p, "single_tile_total", M=M)  # first push at 0
+                        first = golden.cycle_model(p, _one_problem(p, M, 2 * C, R))["accepts"]["in"]
+                        period = (first[M] - first[0]) // S
+                        assert period == max(M, timing.steps(p, "load_period"))
+                        # the published tile period is exact except for a 1 x 1 array
+                        assert (timing.steps(p, "tile_period", M=M) == period) == (R + C > 2 or M >= 2)
+
+
+def test_manifest_timing_comes_from_the_timing_module():
+    for df in DATAFLOWS:
+        p = P(rows=3, cols=5, dataflow=df, pe="sc", length=8)
+        g = generate(UNIT, p)
+        assert g.manifest["latency_cycles"] == timing.latency_cycles(p) == UNIT.latency_cycles(p)
+        f = timing.FORMULAS[df]
+        assert g.manifest["formulas"] == contract.formulas(p)
+        assert f["first_row"] in g.manifest["draining"]
+        key = "latency_first_row" if df == "os" else "latency"
+        assert g.manifest["formulas"][key] == f["first_row"]
+
+
+def test_docs_hold_the_timing_table():
+    docs = (Path(__file__).parents[1] / "docs" / "pe_array.md").read_text()
+    assert timing.markdown_table() in docs
 
 
 # -- simulation -----------------------------------------------------------------------------------

@@ -105,9 +105,8 @@ def markdown_table() -> str:
     rows = [
         ("", "output stationary", "weight stationary"),
         ("---", "---", "---"),
-        ("result row", f"i: t_last + {o['first_row']} + i", f"m: t_m + {w['first_row']}"),
-        ("first / last result row of a tile", f"t_last + {o['first_row']} / t_last + {o['last_row']}",
-         f"t_m + {w['first_row']} (one row per input row)"),
+        ("result rows", f"row i = 0..R-1 at t_last + {o['first_row']} + i (the last at t_last + {o['last_row']})",
+         f"row m at t_m + {w['first_row']} (one per input row)"),
         ("input rule", f"an `in_last` only {o['last_spacing']} or more steps after the previous one",
          f"{w['weight_load']} pushes per tile; `w_ready` opens {w['reload_gap']} steps after the tile's first row"),
         ("one tile, first input to last row", o["single_tile_total"], w["single_tile_total"]),
