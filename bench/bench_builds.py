@@ -58,7 +58,7 @@ def main(argv=None) -> int:
     a = ap.parse_args(argv)
 
     from schw import tools
-    from schw.array.regress import VERILATOR_ARGS
+    from schw.units.pe_array.harness import VERILATOR_ARGS
     from schw.registry import get
     from schw.verify import rtl_from_params
     tools.require_simulator("verilator")
