@@ -41,6 +41,9 @@ class Report:
     latency_expected: int | None
     latency_seen: list[int]
     details: dict = dataclasses.field(default_factory=dict)
+    #: handshake protocol violations the testbench's monitor saw (tb_handshake), e.g.
+    #: "done while idle: ...", "result not held: ...", "start taken while busy: ..."
+    violations: list[str] = dataclasses.field(default_factory=list)
 
     @property
     def latency_ok(self) -> bool:
@@ -48,7 +51,7 @@ class Report:
 
     @property
     def passed(self) -> bool:
-        return self.vectors > 0 and not self.mismatches and self.latency_ok
+        return self.vectors > 0 and not self.mismatches and self.latency_ok and not self.violations
 
     def summary(self) -> str:
         status = "PASS" if self.passed else "FAIL"
@@ -56,8 +59,10 @@ class Report:
         if self.latency_expected is not None:
             seen = sorted(set(self.latency_seen))
             lat = f", latency {seen} cycles (expected {self.latency_expected})"
+        proto = f", {self.details.get('violations_total', len(self.violations))} protocol violations" \
+            if self.violations else ""
         return (f"{status}: {self.unit} top {self.top} on {self.sim}: {self.vectors} vectors, seed {self.seed}, "
-                f"{len(self.mismatches)} mismatches{lat}")
+                f"{len(self.mismatches)} mismatches{lat}{proto}")
 
     def raise_if_failed(self, show: int = 10) -> None:
         if self.passed:
@@ -65,13 +70,21 @@ class Report:
         lines = [self.summary()]
         if self.vectors == 0:
             lines.append("zero vectors were executed")
-        lines += [str(m) for m in self.mismatches[:show]]
+        pulsed = set(self.details.get("busy_pulses", []))
+        lines += [str(m) + (" (start was pulsed with other operands while this run was busy)" if m.index in pulsed
+                            else "") for m in self.mismatches[:show]]
         if len(self.mismatches) > show:
             lines.append(f"... and {len(self.mismatches) - show} more")
         if not self.latency_ok:
             bad = [i for i, c in enumerate(self.latency_seen) if c != self.latency_expected]
             lines.append(f"done came after {self.latency_seen[bad[0]]} cycles at vector {bad[0]} "
                          f"(expected {self.latency_expected}); {len(bad)} vectors off")
+        if self.violations:
+            total = self.details.get("violations_total", len(self.violations))
+            lines.append(f"handshake protocol violations ({total}):")
+            lines += [f"  {v}" for v in self.violations[:show]]
+            if total > min(show, len(self.violations)):
+                lines.append(f"  ... and {total - min(show, len(self.violations))} more")
         raise CheckFailed("\n".join(lines))
 
 
@@ -88,6 +101,16 @@ def compare(inputs: dict, expected: dict, got: dict) -> list[Mismatch]:
     return [Mismatch(int(i), {k: int(v[i]) for k, v in inputs.items()},
                      {k: int(v[i]) for k, v in expected.items()},
                      {k: int(got[k][i]) for k in expected}) for i in np.flatnonzero(bad)]
+
+
+def busy_start(unit: Unit, params) -> str:
+    """What a ``start`` during a run does, from the manifest's ``handshake.start`` text:
+    ``"ignored"`` when it says "ignored while busy" (:func:`schw.units.base.handshake`; the
+    testbench then pulses start during runs and checks nothing changes), else ``"accepted"``
+    (int-mul: fully pipelined, a start every cycle). A unit's ``testbench_config`` may set
+    ``busy_start`` itself."""
+    start = unit.manifest_extra(params).get("handshake", {}).get("start", "")
+    return "ignored" if "ignored while busy" in str(start) else "accepted"
 
 
 def rtl_from_params(unit: Unit, params, work: Path) -> tuple[list[Path], str]:
@@ -129,10 +152,12 @@ def regression(unit: Unit, params, sim: str, *, rtl: list[Path] | None = None, t
             "seed": seed,
             **unit.testbench_config(params),
         }
+        job.setdefault("busy_start", busy_start(unit, params))
         if keep is not None:
             keep = prepare_dir(keep, "keep")
         results = runner.run(sim, sources, top, unit.testbench, job, keep=keep)
     mismatches = compare(inputs, expected, results["outputs"])
     return Report(unit.name, sim, top, int(results["vectors"]), seed, mismatches,
                   unit.latency_cycles(params), results.get("latency_cycles", []),
-                  {k: v for k, v in results.items() if k not in ("outputs", "latency_cycles", "vectors")})
+                  {k: v for k, v in results.items() if k not in ("outputs", "latency_cycles", "vectors", "violations")},
+                  list(results.get("violations", [])))
