@@ -7,17 +7,20 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from importlib import resources
 
-from . import units as _units_pkg
 from .errors import ParamError
-from .units.base import Unit
 
-UNITS: dict[str, Unit] = {}
+#: the package that holds the unit families; imported by name (the registry sits below the units)
+UNITS_PACKAGE = "schw.units"
+#: unit name -> the registered :class:`~schw.units.base.Unit` instance
+UNITS: dict = {}
 #: unit modules that failed to import: ``schw doctor`` reports them and a test requires none
 LOAD_ERRORS: dict[str, str] = {}
 
 
-def register(cls: type[Unit]) -> type[Unit]:
+def register(cls):
+    """Class decorator: instantiate a :class:`~schw.units.base.Unit` subclass and file it by name."""
     unit = cls()
     if unit.name in UNITS:
         raise RuntimeError(f"unit {unit.name!r} registered twice")
@@ -25,12 +28,13 @@ def register(cls: type[Unit]) -> type[Unit]:
     return cls
 
 
-def load_all() -> dict[str, Unit]:
+def load_all() -> dict:
     """Import ``schw.units.<family>.unit`` for every family package; returns the units by name."""
-    for info in sorted(pkgutil.iter_modules(_units_pkg.__path__), key=lambda i: i.name):
+    path = [str(resources.files(UNITS_PACKAGE))]
+    for info in sorted(pkgutil.iter_modules(path), key=lambda i: i.name):
         if info.name == "base":
             continue
-        name = f"{_units_pkg.__name__}.{info.name}" + (".unit" if info.ispkg else "")  # TRANSITION: flat modules
+        name = f"{UNITS_PACKAGE}.{info.name}" + (".unit" if info.ispkg else "")  # TRANSITION: flat modules
         if name in LOAD_ERRORS:
             continue
         try:
@@ -40,7 +44,7 @@ def load_all() -> dict[str, Unit]:
     return dict(sorted(UNITS.items()))
 
 
-def get(name: str) -> Unit:
+def get(name: str):
     units = load_all()
     if name not in units:
         raise ParamError("unit", "one of " + ", ".join(units), name)

@@ -15,8 +15,10 @@ from schw.errors import ParamError
 from schw.output import generate, write_outputs
 from schw.sc.spec import SngSpec
 from schw.registry import get
-from schw.units.sc_add import ScMuxAddParams, ScOrAddParams, mux_add_counts, or_add_counts
-from schw.units.sc_apc import ScApcParams, apc_counts
+from schw.units.sc_add.golden import mux_add_counts, or_add_counts
+from schw.units.sc_add.params import ScMuxAddParams, ScOrAddParams
+from schw.units.sc_apc.golden import apc_counts
+from schw.units.sc_apc.params import ScApcParams
 from schw.sc.rtl import Apc, CorDiv, UpDownCounter
 from schw.units.sc_cordiv.golden import cordiv_counts
 from schw.units.sc_cordiv.params import ScCorDivParams
