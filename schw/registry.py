@@ -32,9 +32,9 @@ def load_all() -> dict:
     """Import ``schw.units.<family>.unit`` for every family package; returns the units by name."""
     path = [str(resources.files(UNITS_PACKAGE))]
     for info in sorted(pkgutil.iter_modules(path), key=lambda i: i.name):
-        if info.name == "base":
+        if not info.ispkg:
             continue
-        name = f"{UNITS_PACKAGE}.{info.name}" + (".unit" if info.ispkg else "")  # TRANSITION: flat modules
+        name = f"{UNITS_PACKAGE}.{info.name}.unit"
         if name in LOAD_ERRORS:
             continue
         try:

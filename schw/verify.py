@@ -15,7 +15,6 @@ import numpy as np
 
 from .errors import CheckFailed, ParamError
 from .output import generate, prepare_dir, write_atomic
-from .units.base import Unit
 
 
 @dataclasses.dataclass
@@ -103,7 +102,7 @@ def compare(inputs: dict, expected: dict, got: dict) -> list[Mismatch]:
                      {k: int(got[k][i]) for k in expected}) for i in np.flatnonzero(bad)]
 
 
-def busy_start(unit: Unit, params) -> str:
+def busy_start(unit, params) -> str:
     """What a ``start`` during a run does, from the manifest's ``handshake.start`` text:
     ``"ignored"`` when it says "ignored while busy" (:func:`schw.units.base.handshake`; the
     testbench then pulses start during runs and checks nothing changes), else ``"accepted"``
@@ -113,14 +112,14 @@ def busy_start(unit: Unit, params) -> str:
     return "ignored" if "ignored while busy" in str(start) else "accepted"
 
 
-def rtl_from_params(unit: Unit, params, work: Path) -> tuple[list[Path], str]:
+def rtl_from_params(unit, params, work: Path) -> tuple[list[Path], str]:
     gen = generate(unit, params)
     path = work / f"{gen.top}.v"
     write_atomic({path: gen.verilog})
     return [path], gen.top
 
 
-def regression(unit: Unit, params, sim: str, *, rtl: list[Path] | None = None, top: str | None = None,
+def regression(unit, params, sim: str, *, rtl: list[Path] | None = None, top: str | None = None,
                seed: int = 1, count: int | None = None, keep: Path | None = None, full: bool = False) -> Report:
     """Run ``unit``'s regression on ``sim``; against generated RTL unless ``rtl`` is given.
     ``full``: the unit's exhaustive mode (only units whose own ``regression`` hook has one)."""
