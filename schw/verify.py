@@ -102,16 +102,6 @@ def compare(inputs: dict, expected: dict, got: dict) -> list[Mismatch]:
                      {k: int(got[k][i]) for k in expected}) for i in np.flatnonzero(bad)]
 
 
-def busy_start(unit, params) -> str:
-    """What a ``start`` during a run does, from the manifest's ``handshake.start`` text:
-    ``"ignored"`` when it says "ignored while busy" (:func:`schw.units.base.handshake`; the
-    testbench then pulses start during runs and checks nothing changes), else ``"accepted"``
-    (int-mul: fully pipelined, a start every cycle). A unit's ``testbench_config`` may set
-    ``busy_start`` itself."""
-    start = unit.manifest_extra(params).get("handshake", {}).get("start", "")
-    return "ignored" if "ignored while busy" in str(start) else "accepted"
-
-
 def rtl_from_params(unit, params, work: Path) -> tuple[list[Path], str]:
     gen = generate(unit, params)
     path = work / f"{gen.top}.v"
@@ -151,7 +141,6 @@ def regression(unit, params, sim: str, *, rtl: list[Path] | None = None, top: st
             "seed": seed,
             **unit.testbench_config(params),
         }
-        job.setdefault("busy_start", busy_start(unit, params))
         if keep is not None:
             keep = prepare_dir(keep, "keep")
         results = runner.run(sim, sources, top, unit.testbench, job, keep=keep)

@@ -12,7 +12,7 @@ import pytest
 from schw.errors import CheckFailed
 from schw.output import generate
 from schw.registry import get
-from schw.verify import busy_start, regression
+from schw.verify import regression
 
 SC_MUL = get("sc-mul")
 P = SC_MUL.Params(length=16)  # ports a[8], b[8], result[5]; latency 16
@@ -178,9 +178,9 @@ def test_real_units_pass_the_monitor(name, params, sim):
     rep.raise_if_failed()
     assert rep.violations == [] and rep.details["violations_total"] == 0
     if name == "int-mul":  # fully pipelined: a start while busy is a run of its own, not pulsed
-        assert busy_start(unit, p) == "accepted" and rep.details["busy_pulses"] == []
+        assert unit.busy_start == "accepted" and rep.details["busy_pulses"] == []
     else:
-        assert busy_start(unit, p) == "ignored" and rep.details["busy_pulses"]
+        assert unit.busy_start == "ignored" and rep.details["busy_pulses"]
 
 
 def test_cli_exits_1_on_a_violation(tmp_path, sim):
@@ -190,3 +190,16 @@ def test_cli_exits_1_on_a_violation(tmp_path, sim):
                        capture_output=True, text=True)
     assert r.returncode == 1, r.stdout + r.stderr
     assert "protocol violations" in r.stdout and "result not held: result changed from" in r.stderr
+
+
+def test_busy_start_agrees_with_the_manifest_contract():
+    """What the testbench is told a start during a run does is what the manifest promises."""
+    from schw.registry import load_all
+    checked = 0
+    for name, unit in load_all().items():
+        if unit.testbench != "tb_handshake":
+            continue
+        start = unit.manifest_extra(unit.Params()).get("handshake", {}).get("start", "")
+        assert ("ignored while busy" in start) == (unit.busy_start == "ignored"), (name, start, unit.busy_start)
+        checked += 1
+    assert checked >= 10

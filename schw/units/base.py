@@ -59,9 +59,14 @@ class Unit:
     #: the handshake testbench inserts seeded idle cycles between some runs (besides back-to-back starts)
     idle_gaps: bool = False
 
+    #: what a ``start`` during a run does: ``"ignored"`` (the start/done contract of
+    #: :func:`handshake`; the handshake testbench pulses start during runs and checks that nothing
+    #: changes) or ``"accepted"`` (a fully pipelined unit: every start is a run of its own)
+    busy_start: str = "ignored"
+
     def testbench_config(self, p) -> dict[str, Any]:
         """Extra settings handed to the cocotb testbench (JSON-serialisable)."""
-        return {"latency_cycles": self.latency_cycles(p), "idle_gaps": self.idle_gaps}
+        return {"latency_cycles": self.latency_cycles(p), "idle_gaps": self.idle_gaps, "busy_start": self.busy_start}
 
     # -- accuracy -------------------------------------------------------------------------
     def accuracy(self, p, lengths: list[int], seed: int = 1) -> list[dict]:

@@ -16,6 +16,7 @@ class IntMulUnit(Unit):
     name = "int-mul"
     Params = IntMulParams
     summary = "binary baseline: unsigned N x N multiplier, registered in and out (start/done, latency 1)"
+    busy_start = "accepted"  # fully pipelined: a start every cycle is a run of its own
 
     def component(self, p):
         return IntMul(p)
