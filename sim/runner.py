@@ -31,14 +31,30 @@ def cache_root() -> Path:
     return root
 
 
-def _build_key(sim: str, sources: list[Path], top: str, extra_args: list[str]) -> str:
+@contextlib.contextmanager
+def build_slot(kind: str, sim: str, top: str, parts: list[bytes]):
+    """The one build cache: a directory ``$SCHW_CACHE/<kind>/<sim>-<top>-<hash of parts>`` held
+    under an exclusive file lock (parallel test workers share one build). Yields
+    ``(directory, done)``; ``done`` is true when a finished build is there. The caller builds
+    when it is not and calls :func:`mark_built` once the build succeeded."""
     h = hashlib.sha256()
-    h.update(f"{sim}\0{top}\0{tools.find(sim).version}\0{tools.find('cocotb').version}\0".encode())
-    h.update("\0".join(extra_args).encode())
-    for src in sources:
-        h.update(Path(src).read_bytes())
+    for part in parts:
+        h.update(part)
         h.update(b"\0")
-    return h.hexdigest()[:20]
+    d = cache_root() / kind / f"{sim}-{top}-{h.hexdigest()[:20]}"
+    d.mkdir(parents=True, exist_ok=True)
+    with open(d / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield d, (d / STAMP).exists()
+
+
+def mark_built(d: Path) -> None:
+    (d / STAMP).write_text("ok\n")
+
+
+def _build_parts(sim: str, sources: list[Path], top: str, extra_args: list[str]) -> list[bytes]:
+    return [f"{sim}\0{top}\0{tools.find(sim).version}\0{tools.find('cocotb').version}".encode(),
+            "\0".join(extra_args).encode(), *(Path(src).read_bytes() for src in sources)]
 
 
 def _tail(path: Path, lines: int = 25) -> str:
@@ -70,13 +86,9 @@ def build(sim: str, sources: list[Path], top: str, build_args: list[str] | None 
     build_args = list(build_args or [])
     if sim == "verilator":
         build_args = ["-Wno-fatal", "-O2", "--no-public-flat-rw", *build_args]
-    key = _build_key(sim, sources, top, build_args)
-    build_dir = cache_root() / "builds" / f"{sim}-{top}-{key}"
-    build_dir.mkdir(parents=True, exist_ok=True)
     runner = get_runner(sim)
-    with open(build_dir / ".lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not (build_dir / STAMP).exists():
+    with build_slot("builds", sim, top, _build_parts(sim, sources, top, build_args)) as (build_dir, done):
+        if not done:
             log = build_dir / "build.log"
             if sim == "verilator":
                 build_args.append(str(_public_top(build_dir, top)))
@@ -92,7 +104,7 @@ def build(sim: str, sources: list[Path], top: str, build_args: list[str] | None 
                 )
             except (SystemExit, Exception) as e:  # the runner exits or raises on a failed compile
                 raise ToolError(f"{sim} failed to build {top}:\n{_tail(log)}") from e
-            (build_dir / STAMP).write_text(key + "\n")
+            mark_built(build_dir)
     return runner, build_dir
 
 

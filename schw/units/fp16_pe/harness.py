@@ -21,8 +21,6 @@ fast path, then the cocotb pipeline run of :mod:`schw.units.fp16_pe.tb`) and the
 
 from __future__ import annotations
 
-import fcntl
-import hashlib
 import subprocess
 import tempfile
 import time
@@ -60,16 +58,6 @@ def _template_text(name: str) -> str:
     return resources.files(__package__).joinpath(name).read_text()
 
 
-def _cache_dir(sim: str, top: str, parts: list[bytes]) -> Path:
-    h = hashlib.sha256()
-    for part in parts:
-        h.update(part)
-        h.update(b"\0")
-    d = runner.cache_root() / "fp16fast" / f"{sim}-{top}-{h.hexdigest()[:20]}"
-    d.mkdir(parents=True, exist_ok=True)
-    return d
-
-
 def _run(cmd: list[str], cwd: Path, what: str) -> None:
     out = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, env=tools.tool_env())
     if out.returncode != 0:
@@ -85,18 +73,17 @@ def build(sim: str, sources: list[Path], top: str, width: int) -> Path:
     srcs = [s.read_bytes() for s in sources]
     if sim == "verilator":
         harness = _template_text("fp16_harness.cpp")
-        d = _cache_dir(sim, top, [sim.encode(), top.encode(), str(tool.version).encode(), harness.encode(), *srcs])
-        exe = d / "obj" / "harness"
+        exe_name = "obj/harness"
     elif sim == "icarus":
         harness = _template_text("fp16_harness.v.tmpl")
         harness = harness.replace("${width}", str(width)).replace("${top}", top).replace("$$", "$")
-        d = _cache_dir(sim, top, [sim.encode(), top.encode(), str(tool.version).encode(), harness.encode(), *srcs])
-        exe = d / "harness.vvp"
+        exe_name = "harness.vvp"
     else:
         raise ToolError(f"unknown simulator {sim!r} (verilator or icarus)")
-    with open(d / ".lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if (d / "build.ok").exists() and exe.exists():
+    parts = [sim.encode(), top.encode(), str(tool.version).encode(), harness.encode(), *srcs]
+    with runner.build_slot("fp16fast", sim, top, parts) as (d, done):
+        exe = d / exe_name
+        if done and exe.exists():
             return exe
         if sim == "verilator":
             (d / "harness.cpp").write_text(harness)
@@ -111,7 +98,7 @@ def build(sim: str, sources: list[Path], top: str, width: int) -> Path:
             cmd = ["iverilog", "-g2012", "-o", str(exe), "-s", "fp16_harness", "harness.v",
                    *[str(s) for s in sources]]
             _run(cmd, d, f"iverilog build of the fp16 harness around {top}")
-        (d / "build.ok").write_text("ok\n")
+        runner.mark_built(d)
     return exe
 
 
