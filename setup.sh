@@ -2,7 +2,8 @@
 # schw: set everything up, then run the main job or the test suite.
 #
 #   ./setup.sh main     install tools + package, then generate the 8x8 PE array (schw's main job)
-#   ./setup.sh test     install tools + package, then run the full test suite (what CI runs)
+#   ./setup.sh test     install tools + package, check the built wheel from a fresh venv
+#                       (.ci/wheel_check), then run the full test suite (what CI runs)
 #   ./setup.sh env      install only
 #
 # Installs Icarus Verilog, Yosys (with ABC), a C++ compiler, make and ccache from Debian (apt-get;
@@ -53,6 +54,7 @@ case "$what" in
         echo "      schw verify pe-array --rows 8 --rtl YOUR.v --top YOUR_TOP"
         ;;
     test)
+        .ci/wheel_check   # packaging: the wheel, installed non-editable outside the tree, gens every unit
         python -m pytest -n 2 -rfEsxXp "$@"   # the summary names every test that ran, each simulator by name
         ;;
     env)
