@@ -1,5 +1,5 @@
 """Golden-model throughput: stream-bit operations per second of the 8-bit unipolar AND
-multiplier over the full 65,536-pair operand grid at L = 1024 (issue 3 item 7).
+multiplier over the full 65,536-pair operand grid at L = 1024 (target: 1e9 per second).
 
 One stream-bit operation = one product bit of one operand pair (AND of two stream bits, and
 its count). Work per run: 65,536 pairs x 1024 bits = 6.7e7. Timed on one core: the best of

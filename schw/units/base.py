@@ -3,7 +3,8 @@
 A subclass sets ``name``, ``Params`` and ``summary`` and implements :meth:`component`,
 :meth:`vectors` and :meth:`golden`. The verification flow (``schw sim|verify`` and the test
 suite) generates vectors, asks the golden model for the expected outputs, runs the cocotb
-testbench named by ``testbench`` (a module in ``schw.sim``) and compares exactly.
+testbench named by ``testbench`` (``tb_handshake`` and ``tb_sng`` in ``schw.sim``, or a family's
+own ``schw.units.<family>.tb``) and compares exactly.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ class Unit:
     name: str = ""
     Params: type[params.Params]
     summary: str = ""
-    #: cocotb test module in schw.sim that drives this unit's interface
+    #: cocotb test module that drives this unit's interface: a bare name is ``schw.sim.<name>``,
+    #: a dotted name (``schw.units.fp16_pe.tb``) is used as it is
     testbench: str = "tb_handshake"
     #: default number of random vectors in a regression (corners come on top)
     default_vectors: int = 500
