@@ -109,6 +109,17 @@ def rtl_from_params(unit, params, work: Path) -> tuple[list[Path], str]:
     return [path], gen.top
 
 
+def rtl_sources(unit, params, rtl: list[Path] | None, top: str | None, work: Path) -> tuple[list[Path], str]:
+    """The design under test: Verilog generated from ``params`` into ``work`` when ``rtl`` is
+    None, else the given files (each must exist; ``--rtl``) with ``top`` (default: the unit's)."""
+    if rtl is None:
+        return rtl_from_params(unit, params, work)
+    for f in rtl:
+        if not Path(f).is_file():
+            raise ParamError("rtl", "an existing Verilog file", str(f))
+    return [Path(f).resolve() for f in rtl], top or unit.top(params)
+
+
 def regression(unit, params, sim: str, *, rtl: list[Path] | None = None, top: str | None = None,
                seed: int = 1, count: int | None = None, keep: Path | None = None, full: bool = False) -> Report:
     """Run ``unit``'s regression on ``sim``; against generated RTL unless ``rtl`` is given.
@@ -125,14 +136,7 @@ def regression(unit, params, sim: str, *, rtl: list[Path] | None = None, top: st
     if count < 0:
         raise ParamError("vectors", "a non-negative integer", count)
     with tempfile.TemporaryDirectory(prefix="schw-rtl-") as tmp:
-        if rtl is None:
-            sources, top = rtl_from_params(unit, params, Path(tmp))
-        else:
-            for f in rtl:
-                if not Path(f).is_file():
-                    raise ParamError("rtl", "an existing Verilog file", str(f))
-            sources = [Path(f).resolve() for f in rtl]
-            top = top or unit.top(params)
+        sources, top = rtl_sources(unit, params, rtl, top, Path(tmp))
         inputs = unit.vectors(params, seed, count)
         expected = unit.golden(params, inputs)
         job = {

@@ -33,7 +33,7 @@ from schw import tools
 from schw.errors import ParamError, ToolError
 from schw.registry import get
 from schw.sim import runner
-from schw.verify import Mismatch, Report, compare, rtl_from_params
+from schw.verify import Mismatch, Report, compare, rtl_from_params, rtl_sources
 
 from .vectors import class_cross, directed, generate
 
@@ -216,11 +216,7 @@ def check(unit, params, sim: str, inputs: dict, *, rtl: list[Path] | None = None
                        "problems": ["zero vectors checked"], "sim_seconds": 0, "golden_seconds": 0,
                        "harness_seconds": 0, "cycles": 0})
     with tempfile.TemporaryDirectory(prefix="schw-rtl-") as tmp:
-        if rtl is None:
-            sources, top = rtl_from_params(unit, params, Path(tmp))
-        else:
-            sources = [Path(f).resolve() for f in rtl]
-            top = top or unit.top(params)
+        sources, top = rtl_sources(unit, params, rtl, top, Path(tmp))
         t0 = time.perf_counter()
         got = simulate(sim, sources, top, params.width, inputs, bubbles=bubbles, seed=seed)
     t_sim = time.perf_counter() - t0
@@ -332,11 +328,7 @@ def pipeline_check(unit, params, sim: str, *, rtl=None, top=None, seed: int = 1,
            "seed": seed, "latency_cycles": unit.latency_cycles(params), "bubbles": bubbles,
            "reset_before": reset_before}
     with tempfile.TemporaryDirectory(prefix="schw-rtl-") as tmp:
-        if rtl is None:
-            sources, top = rtl_from_params(unit, params, Path(tmp))
-        else:
-            sources = [Path(f).resolve() for f in rtl]
-            top = top or unit.top(params)
+        sources, top = rtl_sources(unit, params, rtl, top, Path(tmp))
         results = runner.run(sim, sources, top, unit.testbench, job, keep=keep,
                              build_args=VERILATOR_NO_SPLIT if sim == "verilator" else None)
     killed = set(results.get("killed", []))

@@ -11,7 +11,7 @@ import numpy as np
 from schw.errors import ParamError
 from schw.output import prepare_dir
 from schw.sim import runner
-from schw.verify import Mismatch, Report, rtl_from_params
+from schw.verify import Mismatch, Report, rtl_sources
 
 from . import golden, timing
 from .golden import Program
@@ -92,14 +92,7 @@ def regression(unit, p: PeArrayParams, sim: str, *, rtl=None, top=None, seed: in
     gp = gap_pattern(prog, seed, gaps) if gaps else None
     predicted = golden.cycle_model(p, prog, gp)
     with tempfile.TemporaryDirectory(prefix="schw-rtl-") as tmp:
-        if rtl is None:
-            sources, top = rtl_from_params(unit, p, Path(tmp))
-        else:
-            for f in rtl:
-                if not Path(f).is_file():
-                    raise ParamError("rtl", "an existing Verilog file", str(f))
-            sources = [Path(f).resolve() for f in rtl]
-            top = top or unit.top(p)
+        sources, top = rtl_sources(unit, p, rtl, top, Path(tmp))
         quiet = timing.quiet_cycles(p)  # every row of a tile is out this long after its last input
         job = {
             "streams": prog.streams, "gaps": gp, "expected_rows": len(prog.expected),
