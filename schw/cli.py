@@ -202,14 +202,13 @@ cli.add_command(UnitGroup("verify", make_command=_make_verify,
 
 def _make_synth(unit):
     @click.command(name=unit.name, help=f"Synthesize {unit.name} with Yosys and report its area.")
-    @click.option("--liberty", type=click.Path(path_type=Path), default=None,
-                  help="liberty file for mapping and area [flows/schw45.lib]")
+    @click.option("--liberty", default="schw45", show_default=True,
+                  help="cell library: schw45 (area only, 45 nm areas), osu018 (OSU 0.18 um, Debian "
+                       "qflow-tech-osu018) or a liberty (.lib) file")
     @click.option("--json", "as_json", is_flag=True, help="print the report as JSON")
     def cmd(liberty, as_json, **kwargs):
         from .synth import render, synthesize
         p = _params(unit, _unit_values(unit, kwargs))
-        if liberty is not None and not liberty.is_file():
-            raise ParamError("liberty", "an existing liberty (.lib) file", str(liberty))
         report = synthesize(unit, p, liberty)
         click.echo(json.dumps(report, indent=2) if as_json else render(report))
     return cmd

@@ -7,14 +7,15 @@ import sys
 import pytest
 
 from schw.errors import ToolError
-from schw.synth import NAND2_AREA, liberty_cells, default_liberty, synthesize, synthesize_verilog
+from schw.liberty import cell_areas, resolve
+from schw.synth import NAND2_AREA, synthesize, synthesize_verilog
 from schw.registry import get
 
 UNIT = get("sc-mul")
 
 
 def test_liberty_has_the_nangate_areas():
-    cells = liberty_cells(default_liberty())
+    cells = cell_areas(resolve("schw45").liberty)
     want = {"INV_X1": 0.532, "BUF_X1": 0.798, "NAND2_X1": 0.798, "NOR2_X1": 0.798, "AND2_X1": 1.064,
             "OR2_X1": 1.064, "NAND3_X1": 1.064, "NOR3_X1": 1.064, "AOI21_X1": 1.064, "OAI21_X1": 1.064,
             "AOI22_X1": 1.330, "OAI22_X1": 1.330, "XOR2_X1": 1.596, "XNOR2_X1": 1.596, "MUX2_X1": 1.862,
@@ -25,7 +26,7 @@ def test_liberty_has_the_nangate_areas():
 
 def test_sc_mul_area(yosys):
     r = synthesize(UNIT, UNIT.Params(width=8, length=256))
-    cells = liberty_cells(default_liberty())
+    cells = cell_areas(resolve("schw45").liberty)
     assert r["area_um2"] > 0
     assert r["area_um2"] == pytest.approx(sum(cells[c]["area"] * n for c, n in r["cells"].items()), abs=1e-3)
     assert r["ge"] == pytest.approx(r["area_um2"] / NAND2_AREA, abs=0.1)
