@@ -80,6 +80,7 @@ def generate(unit, params) -> Generated:
         "reset": "rst",
         "reset_kind": "synchronous, active high",
         "latency_cycles": unit.latency_cycles(params),
+        "operation": unit.operation(params),
         **unit.manifest_extra(params),
         "schw_version": __version__,
         "verilog_file": f"{top}.v",

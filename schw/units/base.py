@@ -41,9 +41,20 @@ class Unit:
     #: optional ``regression(p, sim, *, rtl, top, seed, count, keep[, full]) -> Report``: a unit
     #: with its own driver (fast harness, tiling) replaces the generic handshake regression
     regression = None
+    #: optional ``hier_parts(p) -> [(module, count)]``: modules the generated Verilog repeats
+    #: (pe-array: the PE, R*C times); ``schw synth --hier`` maps each once and counts it
+    hier_parts = None
 
     def latency_cycles(self, p) -> int | None:
         return None
+
+    #: what one operation of the unit is, for energy per operation and throughput (``schw ppa``)
+    operation_name: str = "one clock cycle"
+
+    def operation(self, p) -> dict[str, Any]:
+        """The manifest's ``operation``: its ``name`` and ``cycles_per_op``, the clock cycles one
+        operation takes in steady state (a fraction when several complete per cycle)."""
+        return {"name": self.operation_name, "cycles_per_op": 1}
 
     def manifest_extra(self, p) -> dict[str, Any]:
         """Unit-specific manifest fields: interface contract, encodings, formulas."""
@@ -87,6 +98,9 @@ class RunUnit(Unit):
 
     def latency_cycles(self, p) -> int:
         return p.length
+
+    def operation(self, p) -> dict[str, Any]:
+        return {"name": self.operation_name, "cycles_per_op": p.length}
 
 
 def handshake(result: str, latches: str = "the operands, restarts the generators",

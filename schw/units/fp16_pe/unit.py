@@ -18,6 +18,7 @@ from .vectors import generate
 @register
 class Fp16PeUnit(Unit):
     name = "fp16-pe"
+    operation_name = "one operation of the selected op (FMA, mul, add, ...), one per cycle, pipelined"
     Params = Fp16PeParams
     summary = "IEEE binary16 PE: fma/mul/add (fp16 or fp32 accumulation), min/max, lt/le/eq; all RISC-V modes and flags"
     testbench = "schw.units.fp16_pe.tb"

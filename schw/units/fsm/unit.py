@@ -81,6 +81,7 @@ class _FsmUnit(RunUnit):
 @register
 class FsmTanhUnit(_FsmUnit):
     name = "fsm-tanh"
+    operation_name = "one tanh evaluation (an L-cycle run)"
     Params = FsmTanhParams
     summary = "Brown & Card tanh FSM: comparator SNG -> N-state up/down counter FSM -> ones counter"
     bipolar_output = True
@@ -96,6 +97,7 @@ class FsmTanhUnit(_FsmUnit):
 @register
 class FsmSigmoidUnit(_FsmUnit):
     name = "fsm-sigmoid"
+    operation_name = "one sigmoid evaluation (an L-cycle run)"
     Params = FsmSigmoidParams
     summary = "Sigmoid by the tanh FSM read as unipolar: result / L estimates sigmoid(N x)"
 
@@ -110,6 +112,7 @@ class FsmSigmoidUnit(_FsmUnit):
 @register
 class FsmExpUnit(_FsmUnit):
     name = "fsm-exp"
+    operation_name = "one exponential evaluation (an L-cycle run)"
     Params = FsmExpParams
     summary = "Brown & Card exponential FSM (Sexp): result / L estimates exp(-2 G x) for x >= 0"
 
@@ -124,6 +127,7 @@ class FsmExpUnit(_FsmUnit):
 @register
 class FsmStreamUnit(Unit):
     name = "fsm-stream"
+    operation_name = "one stream bit (one per enabled cycle)"
     Params = FsmStreamParams
     summary = "The bare Brown & Card FSM for SC datapaths: x, en, restart in; y (Moore output) out"
     testbench = "tb_sng"  # the generic per-cycle testbench: drive inputs, record outputs each cycle

@@ -75,6 +75,7 @@ class _GdcBase(Unit):
 @register
 class ScGdcUnit(_GdcBase):
     name = "sc-gdc"
+    operation_name = "one weight update (one per enabled cycle)"
     Params = ScGdcParams
     summary = "SC gradient-descent counter: one weight, saturating W-bit up/down counter stepped by A - B"
 
@@ -86,11 +87,16 @@ class ScGdcArrayUnit(_GdcBase):
     summary = "M SC-GDC counters updated in parallel; random sources shared across the array"
     scalar = False
     default_vectors = 250
+    operation_name = "one weight update (M per enabled cycle)"
+
+    def operation(self, p):
+        return {"name": self.operation_name, "cycles_per_op": 1 / p.weights}
 
 
 @register
 class ScGdmUnit(Unit):
     name = "sc-gdm"
+    operation_name = "one weight update (one per enabled cycle)"
     Params = ScGdmParams
     summary = "SC gradient descent with momentum (schw's own design): shift-subtract velocity, stochastic +-1 LSB steps"
     testbench = "schw.units.gdc.tb"
@@ -129,6 +135,7 @@ class ScGdmUnit(Unit):
 @register
 class FxpAccUnit(Unit):
     name = "fxp-acc"
+    operation_name = "one weight update (one per enabled cycle)"
     Params = FxpAccParams
     summary = "fixed-point weight update: W-bit register, multiplier, rounding, saturating adder (area baseline)"
     testbench = "schw.units.gdc.tb"

@@ -14,6 +14,7 @@ from .vectors import int_mul_vectors
 @register
 class IntMulUnit(Unit):
     name = "int-mul"
+    operation_name = "one multiply (one per cycle, pipelined)"
     Params = IntMulParams
     summary = "binary baseline: unsigned N x N multiplier, registered in and out (start/done, latency 1)"
     busy_start = "accepted"  # fully pipelined: a start every cycle is a run of its own

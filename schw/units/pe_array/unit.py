@@ -48,6 +48,10 @@ class PeArrayUnit(Unit):
         """The array top from ``pe_array_<dataflow>.v.tmpl`` followed by the PE module."""
         return rtl.emit_verilog(p, self.top(p), self.pe_module(p))
 
+    def hier_parts(self, p):
+        """For hierarchical synthesis: the PE module, instantiated R x C times."""
+        return [(self.pe_module(p), p.R * p.C)]
+
     def latency_cycles(self, p):
         return timing.latency_cycles(p)
 

@@ -21,6 +21,7 @@ HANDSHAKE = handshake("number of ones in the L output bits")
 @register
 class ScMuxAddUnit(RunUnit):
     name = "sc-mux-add"
+    operation_name = "one k-input scaled addition (an L-cycle run)"
     Params = ScMuxAddParams
     summary = "SC MUX scaled adder: k operands, shared data SNG, own select generator; value = mean"
     default_vectors = 300
@@ -58,6 +59,7 @@ class ScMuxAddUnit(RunUnit):
 @register
 class ScOrAddUnit(RunUnit):
     name = "sc-or-add"
+    operation_name = "one k-input OR addition (an L-cycle run)"
     Params = ScOrAddParams
     summary = "SC OR adder: k operands on independent SNG channels; value = 1 - prod(1 - p_i)"
     default_vectors = 300

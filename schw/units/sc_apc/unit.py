@@ -16,6 +16,7 @@ from .rtl import ScApc
 @register
 class ScApcUnit(RunUnit):
     name = "sc-apc"
+    operation_name = "one k-stream count (an L-cycle run)"
     Params = ScApcParams
     summary = "SC accumulative parallel counter: k comparator streams summed per cycle into binary"
     default_vectors = 200

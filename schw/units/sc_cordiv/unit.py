@@ -15,6 +15,7 @@ from .vectors import cordiv_vectors
 @register
 class ScCorDivUnit(RunUnit):
     name = "sc-cordiv"
+    operation_name = "one division (an L-cycle run)"
     Params = ScCorDivParams
     summary = "SC CORDIV divider: correlated streams, MUX + flip-flop; value = min(a / b, 1)"
     default_vectors = 300

@@ -19,6 +19,7 @@ from .vectors import operand_rows
 @register
 class ScDotUnit(RunUnit):
     name = "sc-dot"
+    operation_name = "one k-term dot product (an L-cycle run)"
     Params = ScDotParams
     summary = "SC dot-product PE: k bipolar XNOR products summed by an APC over L cycles"
     default_vectors = 200

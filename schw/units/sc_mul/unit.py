@@ -18,6 +18,7 @@ from .rtl import ScMul
 @register
 class ScMulUnit(RunUnit):
     name = "sc-mul"
+    operation_name = "one multiply (an L-cycle run)"
     Params = ScMulParams
     summary = "SC multiplier: two comparator SNGs, AND/XNOR, ones counter (binary in, binary out)"
 

@@ -15,6 +15,7 @@ from .vectors import updown_vectors
 @register
 class ScUpDownUnit(RunUnit):
     name = "sc-updown"
+    operation_name = "one stream-to-binary conversion (an L-cycle run)"
     Params = ScUpDownParams
     summary = "SC up/down counter converter: bipolar stream to two's-complement binary (saturating)"
     default_vectors = 200

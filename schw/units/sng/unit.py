@@ -14,6 +14,7 @@ from .vectors import cycle_vectors
 
 
 class _SngUnit(Unit):
+    operation_name = "one cycle of the bank (a code and a stream bit per channel)"
     testbench = "tb_sng"
     default_vectors = 1500  # cycles
 
