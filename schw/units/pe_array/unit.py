@@ -52,6 +52,13 @@ class PeArrayUnit(Unit):
         """For hierarchical synthesis: the PE module, instantiated R x C times."""
         return [(self.pe_module(p), p.R * p.C)]
 
+    operation_name = "one multiply-accumulate (MAC)"
+
+    def operation(self, p):
+        """Steady state: every PE does one MAC per step (an sc PE k per step of L + 1 cycles)."""
+        macs_per_step = p.R * p.C * (p.inputs if p.pe == "sc" else 1)
+        return {"name": self.operation_name, "cycles_per_op": p.step_cycles / macs_per_step}
+
     def latency_cycles(self, p):
         return timing.latency_cycles(p)
 
