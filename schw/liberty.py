@@ -79,19 +79,24 @@ def resolve(name_or_file: str | Path | None, default: str = "schw45") -> Library
 
 @dataclasses.dataclass(frozen=True)
 class PowerTable:
-    """One internal-power table of an output pin: energy per transition (library energy unit,
-    normally pJ for pF and V) indexed by output load and input transition."""
+    """One internal-power group of a pin: energy per transition (library energy unit, normally
+    pJ for pF and V) indexed by output load and input transition. The axes follow the table's
+    template (``variable_1``/``variable_2``), whatever their order in the file: an input pin's
+    table (no related pin, e.g. a flip-flop's CLK or D) indexed by input transition only has a
+    one-point ``load`` axis."""
 
     related_pin: str
     load: np.ndarray    # index of total output net capacitance (capacitance unit)
     slew: np.ndarray    # index of input transition time (time unit)
     rise: np.ndarray    # (len(load), len(slew))
     fall: np.ndarray
+    fall_axes: tuple[np.ndarray, np.ndarray] | None = None  # (load, slew) of ``fall`` when not the rise table's
 
     def energy(self, load: float, slew: float) -> tuple[float, float]:
         """(rise, fall) energy per transition at ``load`` and ``slew``, bilinear inside the
         table and linear extrapolation outside (what NLDM tools do)."""
-        return _bilinear(self.load, self.slew, self.rise, load, slew), _bilinear(self.load, self.slew, self.fall, load, slew)
+        fl, fs = self.fall_axes or (self.load, self.slew)
+        return _bilinear(self.load, self.slew, self.rise, load, slew), _bilinear(fl, fs, self.fall, load, slew)
 
 
 def _interp_weights(axis: np.ndarray, x: float) -> tuple[int, float]:
@@ -111,6 +116,22 @@ def _bilinear(ax: np.ndarray, ay: np.ndarray, v: np.ndarray, x: float, y: float)
 
 
 @dataclasses.dataclass(frozen=True)
+class TimingArc:
+    """One ``timing`` group of an output pin with its output transition (slew) tables, each
+    ``(load axis, slew axis, values)`` indexed like a :class:`PowerTable`, or None."""
+
+    related_pin: str
+    sense: str          # positive_unate | negative_unate | non_unate
+    type: str           # combinational (default), rising_edge, falling_edge, ...
+    rise: tuple[np.ndarray, np.ndarray, np.ndarray] | None   # rise_transition
+    fall: tuple[np.ndarray, np.ndarray, np.ndarray] | None   # fall_transition
+
+    def transition(self, load: float, slew: float) -> tuple[float | None, float | None]:
+        """(rise, fall) output transition at ``load`` and input ``slew`` (None: no such table)."""
+        return tuple(None if t is None else _bilinear(t[0], t[1], t[2], load, slew) for t in (self.rise, self.fall))
+
+
+@dataclasses.dataclass(frozen=True)
 class Pin:
     name: str
     direction: str
@@ -118,6 +139,7 @@ class Pin:
     function: str | None
     clock: bool
     power: tuple[PowerTable, ...]
+    arcs: tuple[TimingArc, ...] = ()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -172,21 +194,69 @@ def _arr(group, key) -> np.ndarray:
     return np.asarray(group.get_array(key), dtype=np.float64)
 
 
-def _power_tables(pin_group) -> tuple[PowerTable, ...]:
+_LOAD_VARS = ("total_output_net_capacitance",)
+_SLEW_VARS = ("input_transition_time", "input_net_transition")
+
+
+def _templates(lib) -> dict[str, tuple[str, ...]]:
+    """Template name -> its variables (``variable_1``, ``variable_2``, ...), for power and
+    delay tables."""
+    out = {}
+    for kind in ("power_lut_template", "lu_table_template"):
+        for g in lib.get_groups(kind):
+            names = [_text(g, f"variable_{i}") for i in (1, 2, 3)]
+            out[str(g.args[0]).strip('"')] = tuple(v for v in names if v)
+    return out
+
+
+def _table(group, templates) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(load axis, slew axis, values of shape (len(load), len(slew))) of a table group; the
+    template says which index is the load and which the transition. A scalar table or a missing
+    axis becomes a one-point axis at 0."""
+    values = _arr(group, "values")
+    template = str(group.args[0]).strip('"') if group.args else ""
+    variables = templates.get(template, ("total_output_net_capacitance", "input_transition_time"))
+    axes = [_arr(group, f"index_{i}").ravel() if _has(group, f"index_{i}") else None for i in (1, 2)]
+    zero = np.zeros(1)
+    if values.size == 1 and axes[0] is None:  # scalar table
+        return zero, zero, values.reshape(1, 1)
+    load, slew, load_first = zero, zero, True
+    for i, var in enumerate(variables[:2]):
+        if axes[i] is None:
+            continue
+        if var in _LOAD_VARS:
+            load = axes[i]
+            load_first = i == 0
+        elif var in _SLEW_VARS:
+            slew = axes[i]
+            load_first = load_first if i == 0 else True
+    shape = (load.size, slew.size) if load_first else (slew.size, load.size)
+    v = values.reshape(shape)
+    return load, slew, (v if load_first else v.T)
+
+
+def _power_tables(pin_group, templates) -> tuple[PowerTable, ...]:
     out = []
     for ip in pin_group.get_groups("internal_power"):
         rise, fall = ip.get_groups("rise_power"), ip.get_groups("fall_power")
         if not rise or not fall:
             continue
-        r, f = rise[0], fall[0]
-        rv, fv = _arr(r, "values"), _arr(f, "values")
-        if rv.size == 1 and not _has(r, "index_1"):  # scalar table
-            one = np.zeros(1)
-            out.append(PowerTable(_text(ip, "related_pin") or "", one, one, rv.reshape(1, 1), fv.reshape(1, 1)))
-            continue
-        i1 = _arr(r, "index_1").ravel()
-        i2 = _arr(r, "index_2").ravel() if _has(r, "index_2") else np.zeros(1)
-        out.append(PowerTable(_text(ip, "related_pin") or "", i1, i2, rv.reshape(i1.size, -1), fv.reshape(i1.size, -1)))
+        load, slew, rv = _table(rise[0], templates)
+        fl, fs, fv = _table(fall[0], templates)
+        same = fl.shape == load.shape and fs.shape == slew.shape and np.array_equal(fl, load) and np.array_equal(fs, slew)
+        out.append(PowerTable(_text(ip, "related_pin") or "", load, slew, rv, fv, None if same else (fl, fs)))
+    return tuple(out)
+
+
+def _timing_arcs(pin_group, templates) -> tuple[TimingArc, ...]:
+    out = []
+    for tg in pin_group.get_groups("timing"):
+        rise, fall = tg.get_groups("rise_transition"), tg.get_groups("fall_transition")
+        if rise or fall:
+            out.append(TimingArc(_text(tg, "related_pin") or "", _text(tg, "timing_sense") or "non_unate",
+                                 _text(tg, "timing_type") or "combinational",
+                                 _table(rise[0], templates) if rise else None,
+                                 _table(fall[0], templates) if fall else None))
     return tuple(out)
 
 
@@ -208,6 +278,7 @@ def load(path: Path) -> Library:
     except Exception as e:  # the parser's own exception types vary by version
         raise ParamError("liberty", "a liberty file liberty-parser can read", f"{path} ({type(e).__name__})") from None
     cells = {}
+    templates = _templates(lib)
     for cg in lib.get_groups("cell"):
         name = str(cg.args[0]).strip('"')
         pins = {}
@@ -216,7 +287,8 @@ def load(path: Path) -> Library:
             pname = str(pg.args[0]).strip('"')
             timing = timing or bool(pg.get_groups("timing"))
             pins[pname] = Pin(pname, _text(pg, "direction") or "", _num(pg, "capacitance", 0.0),
-                              _text(pg, "function"), _text(pg, "clock") == "true", _power_tables(pg))
+                              _text(pg, "function"), _text(pg, "clock") == "true", _power_tables(pg, templates),
+                              _timing_arcs(pg, templates))
         sequential = bool(cg.get_groups("ff") or cg.get_groups("latch"))
         cells[name] = Cell(name, _num(cg, "area", 0.0), sequential, _num(cg, "cell_leakage_power", 0.0),
                            pins, timing)
