@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
-import itertools
 import json
 import pkgutil
 import shutil
@@ -21,6 +20,7 @@ import click
 
 from . import __version__, tools
 from .errors import ParamError, SchwError
+from .params import expand
 from .registry import LOAD_ERRORS, load_all
 
 # Option names the commands use themselves; a unit parameter may not take one of these.
@@ -34,7 +34,7 @@ def _field_option(f: dataclasses.Field, multi: bool = False) -> click.Option:
     help_text = f"{f.metadata.get('help', '')} [{allowed}; default {f.default}]"
     if getattr(rule, "flag", False):
         return click.Option([name + "/--no-" + f.name.replace("_", "-")], default=f.default, help=help_text)
-    if multi:  # accuracy sweeps: comma-separated values, parsed by _expand
+    if multi:  # accuracy sweeps: comma-separated values, parsed by params.expand
         return click.Option([name], type=str, default=None, help=help_text + " (comma list allowed)")
     kind = int if isinstance(f.default, int) else str
     return click.Option([name], type=kind, default=f.default, show_default=False, help=help_text)
@@ -44,32 +44,6 @@ def _params(unit, values: dict):
     """Build the unit's Params from CLI values (None = default)."""
     given = {k: v for k, v in values.items() if v is not None}
     return unit.Params(**given)
-
-
-def _expand(unit, values: dict) -> list:
-    """Comma lists -> every combination of parameter sets (for ``schw accuracy``)."""
-    choices = {}
-    for f in dataclasses.fields(unit.Params):
-        raw = values.get(f.name)
-        if raw is None:
-            continue
-        items = [s.strip() for s in str(raw).split(",") if s.strip()]
-        if not items:
-            raise ParamError(f.name, "a value or a comma-separated list of values", raw)
-        parsed = []
-        for item in items:
-            if isinstance(f.default, bool):
-                parsed.append(item.lower() in ("1", "true", "yes", "on"))
-            elif isinstance(f.default, int):
-                try:
-                    parsed.append(int(item, 0))
-                except ValueError:
-                    raise ParamError(f.name, f"integers ({f.metadata['rule'].allowed})", item) from None
-            else:
-                parsed.append(item)
-        choices[f.name] = parsed
-    keys = list(choices)
-    return [unit.Params(**dict(zip(keys, combo))) for combo in itertools.product(*(choices[k] for k in keys))]
 
 
 def _parse_lengths(text: str) -> list[int]:
@@ -227,7 +201,7 @@ def _make_accuracy(unit):
     def cmd(lengths, as_json, plot, vector_seed, **kwargs):
         from . import accuracy
         lens = _parse_lengths(lengths)
-        plist = _expand(unit, _unit_values(unit, kwargs))
+        plist = expand(unit.Params, _unit_values(unit, kwargs))
         rows = []
         for p in plist:
             try:

@@ -8,6 +8,7 @@ callable that raises :class:`~schw.errors.ParamError` naming the field.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from typing import Any, Callable, Sequence
 
 from .errors import ParamError
@@ -86,3 +87,42 @@ class Params:
     @classmethod
     def fields(cls) -> Sequence[dataclasses.Field]:
         return dataclasses.fields(cls)
+
+
+def parse_list(f: dataclasses.Field, raw) -> list:
+    """A field's comma-separated CLI text -> its typed values in the given order, each checked by
+    the field's rule (:class:`ParamError` naming the field for a bad one)."""
+    items = [s.strip() for s in str(raw).split(",") if s.strip()]
+    if not items:
+        raise ParamError(f.name, "a value or a comma-separated list of values", raw)
+    parsed = []
+    for item in items:
+        if isinstance(f.default, bool):
+            value = item.lower() in ("1", "true", "yes", "on")
+        elif isinstance(f.default, int):
+            try:
+                value = int(item, 0)
+            except ValueError:
+                raise ParamError(f.name, f"integers ({f.metadata['rule'].allowed})", item) from None
+        else:
+            value = item
+        rule = f.metadata.get("rule")
+        if rule is not None:
+            rule(f.name, value)
+        parsed.append(value)
+    return parsed
+
+
+def combinations(cls: type[Params], values: dict) -> list[dict]:
+    """Comma lists (``values``: field name -> text or None for the default) -> every combination
+    as keyword dicts, in field order with the last field varying fastest; each value is checked on
+    its own, cross-field rules are not (``cls(**combo)`` checks them)."""
+    choices = {f.name: parse_list(f, values[f.name]) for f in dataclasses.fields(cls)
+               if values.get(f.name) is not None}
+    keys = list(choices)
+    return [dict(zip(keys, combo)) for combo in itertools.product(*(choices[k] for k in keys))]
+
+
+def expand(cls: type[Params], values: dict) -> list[Params]:
+    """Comma lists -> every combination of parameter sets (``schw accuracy``, ``schw sweep``)."""
+    return [cls(**combo) for combo in combinations(cls, values)]
