@@ -364,6 +364,16 @@ def full_regression(unit, params, sim: str, *, rtl=None, top=None, seed: int = 1
 
 
 # ---- exhaustive binary16 mul and add (the --full job) -----------------------------------------
+def chunk_inputs(op: str, k: int, chunk_bits: int) -> dict:
+    """Chunk ``k`` of the exhaustive ``op`` (mul: a*b, add: a + c) in RNE: the 2^chunk_bits pairs
+    ``x = k * 2^chunk_bits + i`` with operands ``x >> 16`` and ``x & 0xFFFF``."""
+    x = (np.int64(k) << chunk_bits) + np.arange(1 << chunk_bits, dtype=np.int64)
+    hi, lo = x >> 16, x & 0xFFFF
+    n = x.size
+    return {"op": np.full(n, OP_NAMES.index(op), dtype=np.int64), "rm": np.zeros(n, dtype=np.int64),
+            "a": hi, "b": lo, "c": lo}
+
+
 def exhaustive(op: str, *, params=None, sim: str = "verilator", rtl=None, top=None, chunk_bits: int = 22,
                start: int = 0, stop: int | None = None, print_progress: bool = False):
     """Every binary16 pair in RNE: ``mul`` a*b or ``add`` a + c, 2^32 vectors, in chunks of
@@ -375,7 +385,6 @@ def exhaustive(op: str, *, params=None, sim: str = "verilator", rtl=None, top=No
     params = params or unit.Params(stages=2)
     if params.acc != "fp16" or op not in ("mul", "add"):
         raise ValueError("the exhaustive run covers binary16 mul and add (acc fp16)")
-    code = OP_NAMES.index(op)
     nchunks = 1 << (32 - chunk_bits)
     stop = nchunks if stop is None else min(stop, nchunks)
     mismatches, problems, failed, lat, total, sent, bad = [], [], [], set(), 0, 0, 0
@@ -385,11 +394,8 @@ def exhaustive(op: str, *, params=None, sim: str = "verilator", rtl=None, top=No
         if rtl is None:
             rtl, top = rtl_from_params(unit, params, Path(tmp))
         for k in range(start, stop):
-            x = (np.int64(k) << chunk_bits) + np.arange(1 << chunk_bits, dtype=np.int64)
-            hi, lo = x >> 16, x & 0xFFFF
-            n = x.size
-            inputs = {"op": np.full(n, code, dtype=np.int64), "rm": np.zeros(n, dtype=np.int64),
-                      "a": hi, "b": lo, "c": lo}
+            inputs = chunk_inputs(op, k, chunk_bits)
+            n = len(inputs["op"])
             rep = check(unit, params, sim, inputs, rtl=rtl, top=top, seed=k, bubbles=0.0)
             sent += n
             total += rep.vectors
