@@ -239,6 +239,8 @@ def doctor():
     for t in tools.report():
         if t.ok:
             click.echo(f"  ok       {t.name:<16}{(t.version or '')[:20]:<22}{t.path}")
+        elif t.optional:
+            click.echo(f"  optional {t.name:<16}{t.problem}; install: {t.hint}")
         else:
             missing += 1
             click.echo(f"  MISSING  {t.name:<16}{t.problem}; install: {t.hint}")

