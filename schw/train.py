@@ -20,28 +20,50 @@ after clipping to [0, 1]. Then, per optimizer:
 ``fixed``   the same W-bit counters, :func:`schw.units.gdc.golden.fxp_delta` (round to nearest of the same
             quantized term, the fxp-acc datapath with extra_bits = 0, or finer with
             ``fixed_extra_bits``).
+``fixed-acc`` the fixed-point baseline that learns at any step size: full-precision accumulation of
+            the quantized update. The register keeps every bit of the N x N product below the
+            step: LSB 2^-(k+2N), W + 2N bits (the same integer range as the W-bit counters), and
+            the update ``x (dn - dp)`` is added exactly (fxp_delta with extra_bits = 2N: no
+            rounding). Its datapath is ``fxp-acc --width W+2N --operand-width N --extra-bits 2N``.
+            Plain ``fixed`` at a small step rounds every term below half an LSB to zero and stops
+            learning (Fashion-MNIST, k = 10: ~15 % after one epoch on 1,000 images).
 ``float``   float64 weights, w -= 2^-k a e (no quantization).
+
+Data sets: ``digits`` (scikit-learn, pixels / 16), ``mnist`` (the four IDX files in
+``data_dir``, pixels / 255) and ``fashion-mnist`` (the same files from Debian's
+``dataset-fashion-mnist``, found without ``data_dir``). The trained network's weights, biases,
+layer sizes and input scaling go to an ``.npz`` file (:func:`save_weights`), read back by
+:func:`load_weights` for inference (``schw faults --weights``).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import gzip
+import os
+import shutil
 import struct
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
-from .errors import ParamError
+from .errors import ParamError, ToolError
 from .sc.golden import SngStream
 from .sc.spec import SngSpec
 from .units.gdc.golden import GdcArray, fxp_delta, gdm_step, saturating_add
 from .units.gdc.params import ScGdmParams, limits
 
-OPTIMIZERS = ("sc-gdc", "sc-gdm", "fixed", "float")
-DATASETS = ("digits", "mnist")
+OPTIMIZERS = ("sc-gdc", "sc-gdm", "fixed", "fixed-acc", "float")
+DATASETS = ("digits", "mnist", "fashion-mnist")
+# x = pixel / INPUT_SCALE: every input is a unipolar operand in [0, 1]
+INPUT_SCALE = {"digits": 16.0, "mnist": 255.0, "fashion-mnist": 255.0}
+FASHION_MNIST_PACKAGE = "dataset-fashion-mnist"
+FASHION_MNIST_DIR = Path("/usr/share/datasets/fashion-mnist")  # where the Debian package puts the files
+WEIGHTS_FORMAT = "schw-mlp-weights/1"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -88,6 +110,18 @@ class TrainConfig:
             raise ParamError("sources", "one of per-weight, outer", self.sources)
         if self.fixed_extra_bits > 2 * self.operand_width:
             raise ParamError("fixed_extra_bits", f"an integer in 0..{2 * self.operand_width}", self.fixed_extra_bits)
+
+    @property
+    def register_width(self) -> int:
+        """Bits of the weight register (fixed-acc: W + 2N, the product's fraction bits below the step)."""
+        return self.width + 2 * self.operand_width if self.optimizer == "fixed-acc" else self.width
+
+    @property
+    def extra_bits(self) -> int:
+        """Register fraction bits below the step size 2^-k."""
+        if self.optimizer == "fixed-acc":
+            return 2 * self.operand_width
+        return self.fixed_extra_bits if self.optimizer == "fixed" else 0
 
 
 # -- data -----------------------------------------------------------------------------------
@@ -143,10 +177,31 @@ def load_digits_split(split_seed: int = 0, test_fraction: float = 0.2):
     return x[tr], y[tr], x[te], y[te]
 
 
+def fashion_mnist_dir() -> Path:
+    """The folder of Debian's dataset-fashion-mnist files (ToolError, exit 1, when the package is
+    not installed)."""
+    stem = "train-images-idx3-ubyte.gz"
+    if (FASHION_MNIST_DIR / stem).is_file():
+        return FASHION_MNIST_DIR
+    if shutil.which("dpkg"):
+        listing = subprocess.run(["dpkg", "-L", FASHION_MNIST_PACKAGE], capture_output=True, text=True)
+        for line in listing.stdout.splitlines():
+            if line.endswith("/" + stem) and Path(line).is_file():
+                return Path(line).parent
+    raise ToolError(f"--dataset fashion-mnist needs Debian's {FASHION_MNIST_PACKAGE} package (not installed: "
+                    f"apt-get install {FASHION_MNIST_PACKAGE}), or --data-dir with the four IDX files")
+
+
+def data_dir(cfg: TrainConfig) -> Path | None:
+    if cfg.dataset == "fashion-mnist" and not cfg.data_dir:
+        return fashion_mnist_dir()
+    return Path(cfg.data_dir) if cfg.data_dir else None
+
+
 def load_data(cfg: TrainConfig):
     if cfg.dataset == "digits":
         return load_digits_split()
-    return load_mnist(cfg.data_dir)
+    return load_mnist(data_dir(cfg))
 
 
 # -- network ----------------------------------------------------------------------------------
@@ -166,9 +221,8 @@ class Layer:
         limit = np.sqrt(6.0 / (fan_in + fan_out))
         init = rng.uniform(-limit, limit, size=self.shape)
         init[-1] = 0.0  # biases
-        lo, hi = limits(cfg.width)
-        extra = cfg.fixed_extra_bits if cfg.optimizer == "fixed" else 0
-        self.lsb = lsb * 2.0 ** -extra
+        lo, hi = limits(cfg.register_width)
+        self.lsb = lsb * 2.0 ** -cfg.extra_bits
         self.cnt = np.clip(np.round(init / self.lsb), lo, hi).astype(np.int64)
         self.wf = self.cnt * self.lsb  # float optimizer: starts from the same quantized weights
         spec = SngSpec(cfg.sng, cfg.operand_width, (cfg.seed * 7919 + index * 104729) % 2**32)
@@ -209,9 +263,9 @@ class Layer:
         dn = quantize(e, n)[None, :]
         if cfg.optimizer == "sc-gdc":
             self.arr.update(x, dp, dn, np.zeros_like(x))
-        elif cfg.optimizer == "fixed":
-            delta = fxp_delta(n, cfg.fixed_extra_bits, x, dp - dn)
-            self.cnt = saturating_add(self.cnt, delta, cfg.width)
+        elif cfg.optimizer in ("fixed", "fixed-acc"):
+            delta = fxp_delta(n, cfg.extra_bits, x, dp - dn)
+            self.cnt = saturating_add(self.cnt, delta, cfg.register_width)
         else:  # sc-gdm: the binary gradient code, rounded half up like fxp-acc
             g = (x * (dn - dp) + (1 << (n - 1))) >> n
             self.cnt, self.v = gdm_step(self.gdm, self.cnt, self.v, g, self.stream.codes.reshape(self.shape))
@@ -241,6 +295,11 @@ def accuracy(layers, x, y) -> float:
 
 def train(cfg: TrainConfig, data=None, progress=True, out=sys.stderr) -> dict:
     """Train one network; returns a result row (accuracies in %, per-epoch history)."""
+    return train_network(cfg, data, progress, out)[0]
+
+
+def train_network(cfg: TrainConfig, data=None, progress=True, out=sys.stderr) -> tuple[dict, Network]:
+    """Train one network; returns the result row and the trained :class:`Network`."""
     xtr, ytr, xte, yte = data if data is not None else load_data(cfg)
     if cfg.limit_train:
         xtr, ytr = xtr[:cfg.limit_train], ytr[:cfg.limit_train]
@@ -270,13 +329,130 @@ def train(cfg: TrainConfig, data=None, progress=True, out=sys.stderr) -> dict:
         test_acc = accuracy(layers, xte, yte)
         history.append({"epoch": epoch + 1, "train_loss": loss / len(order), "test_accuracy": 100 * test_acc})
         bar.finish(f"loss {loss / len(order):.4f}  test {100 * test_acc:.2f}%")
-    return {
+    row = {
         "optimizer": cfg.optimizer, "dataset": cfg.dataset, "hidden": list(cfg.hidden), "epochs": cfg.epochs,
-        "step_exp": cfg.step_exp, "width": cfg.width, "operand_width": cfg.operand_width, "seed": cfg.seed,
-        "variant": _variant(cfg), "train_images": len(xtr), "test_images": len(xte),
+        "step_exp": cfg.step_exp, "width": cfg.register_width, "operand_width": cfg.operand_width,
+        "seed": cfg.seed, "variant": _variant(cfg), "train_images": len(xtr), "test_images": len(xte),
         "train_accuracy": 100 * accuracy(layers, xtr, ytr), "test_accuracy": 100 * accuracy(layers, xte, yte),
         "seconds": round(time.time() - t0, 1), "history": history,
     }
+    net = Network(tuple(sizes), [la.weights()[:-1].copy() for la in layers], [la.weights()[-1].copy() for la in layers],
+                  INPUT_SCALE[cfg.dataset], cfg.dataset,
+                  {"optimizer": cfg.optimizer, "variant": row["variant"], "step_exp": cfg.step_exp, "width": cfg.width,
+                   "register_width": cfg.register_width, "operand_width": cfg.operand_width, "seed": cfg.seed,
+                   "epochs": cfg.epochs, "test_accuracy": row["test_accuracy"]})
+    return row, net
+
+
+# -- trained networks: the weights file --------------------------------------------------------
+
+@dataclasses.dataclass
+class Network:
+    """A trained MLP as inference sees it: ``weights[i]`` is (sizes[i], sizes[i+1]), ``biases[i]``
+    is (sizes[i+1],); hidden units are clipped ReLU min(max(z, 0), 1), the output is the argmax of
+    the last layer's z. Inputs are ``pixel / input_scale`` (unipolar, in [0, 1])."""
+
+    sizes: tuple[int, ...]
+    weights: list[np.ndarray]
+    biases: list[np.ndarray]
+    input_scale: float
+    dataset: str
+    meta: dict = dataclasses.field(default_factory=dict)
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        """float64 scores of the output layer for inputs x (n, sizes[0])."""
+        h = np.asarray(x, dtype=np.float64)
+        for i, (w, b) in enumerate(zip(self.weights, self.biases)):
+            z = h @ w + b
+            h = np.clip(z, 0.0, 1.0) if i < len(self.weights) - 1 else z
+        return h
+
+    def accuracy(self, x, y) -> float:
+        return float((self.forward(x).argmax(axis=1) == np.asarray(y)).mean())
+
+
+def check_weights_path(path, option: str = "save_weights") -> Path:
+    """A path whose directory exists and is writable (checked before a long run writes it)."""
+    path = Path(path)
+    parent = path.parent if str(path.parent) else Path(".")
+    if path.is_dir() or not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
+        raise ParamError(option, "a file name in an existing writable directory", str(path))
+    return path
+
+
+def save_weights(path, net: Network, option: str = "save_weights") -> Path:
+    """Write ``net`` to an .npz file atomically (a temporary file renamed into place): keys
+    ``format``, ``sizes``, ``W0, b0, W1, b1, ...`` (float64), ``input_scale``, ``dataset`` and
+    ``meta_<name>`` for each entry of ``net.meta``."""
+    path = check_weights_path(path, option)
+    arrays = {"format": np.array(WEIGHTS_FORMAT), "sizes": np.array(net.sizes, dtype=np.int64),
+              "input_scale": np.array(float(net.input_scale)), "dataset": np.array(net.dataset)}
+    for i, (w, b) in enumerate(zip(net.weights, net.biases)):
+        arrays[f"W{i}"], arrays[f"b{i}"] = np.asarray(w, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    for k, v in net.meta.items():
+        arrays[f"meta_{k}"] = np.array(v)
+    fd, tmp = tempfile.mkstemp(dir=path.parent if str(path.parent) else ".", prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            np.savez(f, **arrays)
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def load_weights(path, inputs: int | None = None, classes: int | None = 10, option: str = "weights") -> Network:
+    """Read a file written by :func:`save_weights`. Every array's shape is checked against the
+    layer sizes (and ``inputs``/``classes`` when given: the data set's); a mismatch is a
+    ParamError naming ``option`` (exit 2)."""
+    path = Path(path)
+    need = f"an .npz file written by schw train --save-weights ({WEIGHTS_FORMAT})"
+    if not path.is_file():
+        raise ParamError(option, need, f"{path}: no such file")
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            data = {k: z[k] for k in z.files}
+    except Exception as e:  # noqa: BLE001 - any unreadable file is a bad option value
+        raise ParamError(option, need, f"{path}: {type(e).__name__}: {e}") from None
+    if str(data.get("format", "")) != WEIGHTS_FORMAT:
+        raise ParamError(option, need, f"{path}: format {str(data.get('format', 'missing'))!r}")
+    sizes = data.get("sizes")
+    if sizes is None or sizes.ndim != 1 or len(sizes) < 2 or sizes.dtype.kind not in "iu" or (sizes < 1).any():
+        raise ParamError(option, "a weights file whose 'sizes' lists at least two positive layer sizes", str(path))
+    sizes = tuple(int(v) for v in sizes)
+    weights, biases = [], []
+    for i in range(len(sizes) - 1):
+        for key, shape, into in ((f"W{i}", (sizes[i], sizes[i + 1]), weights), (f"b{i}", (sizes[i + 1],), biases)):
+            a = data.get(key)
+            got = "missing" if a is None else f"shape {a.shape}"
+            if a is None or a.shape != shape or a.dtype.kind != "f":
+                raise ParamError(option, f"{key} of shape {shape} (float) for the layer sizes {'-'.join(map(str, sizes))}",
+                                 f"{path}: {key} {got}")
+            if not np.isfinite(a).all():
+                raise ParamError(option, f"finite weights ({key} has NaN or inf)", str(path))
+            into.append(a.astype(np.float64))
+    extra = sorted(k for k in data if k.startswith(("W", "b")) and k[1:].isdigit() and int(k[1:]) >= len(sizes) - 1)
+    if extra:
+        raise ParamError(option, f"exactly the arrays of the layer sizes {'-'.join(map(str, sizes))}",
+                         f"{path}: extra {', '.join(extra)}")
+    if inputs is not None and sizes[0] != inputs:
+        raise ParamError(option, f"a network with {inputs} inputs (the data set's image size)",
+                         f"{path}: {sizes[0]} inputs")
+    if classes is not None and sizes[-1] != classes:
+        raise ParamError(option, f"a network with {classes} outputs (the data set's classes)", f"{path}: {sizes[-1]} outputs")
+    scale = data.get("input_scale")
+    if scale is None or scale.shape != () or not float(scale) > 0:
+        raise ParamError(option, "a weights file with a positive input_scale", str(path))
+    meta = {k[5:]: v.item() for k, v in data.items() if k.startswith("meta_") and v.shape == ()}
+    return Network(sizes, weights, biases, float(scale), str(data.get("dataset", "")), meta)
 
 
 class _Bar:
@@ -306,14 +482,16 @@ def _variant(cfg: TrainConfig) -> str:
         return f"m = {cfg.momentum_exp}"
     if cfg.optimizer == "fixed":
         return f"LSB 2^-{cfg.step_exp + cfg.fixed_extra_bits}"
+    if cfg.optimizer == "fixed-acc":
+        return f"LSB 2^-{cfg.step_exp + cfg.extra_bits}, W = {cfg.register_width}, exact"
     return "float64"
 
 
 def table(rows: list[dict]) -> str:
-    head = (f"{'optimizer':<10} {'variant':<28} {'dataset':<8} {'hidden':<10} {'epochs':>6} {'k':>3} {'W':>3} "
+    head = (f"{'optimizer':<10} {'variant':<32} {'dataset':<13} {'hidden':<10} {'epochs':>6} {'k':>3} {'W':>3} "
             f"{'train %':>8} {'test %':>7}")
     lines = [head, "-" * len(head)]
     for r in rows:
-        lines.append(f"{r['optimizer']:<10} {r['variant']:<28} {r['dataset']:<8} {','.join(map(str, r['hidden'])):<10} {r['epochs']:>6} "
+        lines.append(f"{r['optimizer']:<10} {r['variant']:<32} {r['dataset']:<13} {','.join(map(str, r['hidden'])):<10} {r['epochs']:>6} "
                      f"{r['step_exp']:>3} {r['width']:>3} {r['train_accuracy']:>8.2f} {r['test_accuracy']:>7.2f}")
     return "\n".join(lines)
