@@ -3,7 +3,9 @@
 Forward and backward passes run in NumPy (float64); the network is
 ``in -> hidden... -> 10`` with clipped-ReLU hidden units (min(max(z, 0), 1), so every
 activation is a unipolar SC operand) and softmax + cross-entropy at the output. Training is
-per-sample SGD: one counter cycle per weight per training image. The weight of every layer
+per-sample SGD: one counter cycle per weight per training image. With ``activation="tanh"``
+(float only) the hidden units are tanh and the inputs bipolar, ``2 u - 1``: the float model the
+SC-MLP computes (:mod:`schw.units.sc_mlp`). The weight of every layer
 (a bias is the weight of a constant-1 input) is a W-bit counter with LSB 2^-k.
 
 For weight ``w_ij`` with input activation ``a_i`` and output error ``e_j = dL/dz_j`` the
@@ -40,6 +42,7 @@ from __future__ import annotations
 
 import dataclasses
 import gzip
+import json
 import os
 import shutil
 import struct
@@ -58,6 +61,7 @@ from .units.gdc.golden import GdcArray, fxp_delta, gdm_step, saturating_add
 from .units.gdc.params import ScGdmParams, limits
 
 OPTIMIZERS = ("sc-gdc", "sc-gdm", "fixed", "fixed-acc", "float")
+ACTIVATIONS = ("clipped-relu", "tanh")
 DATASETS = ("digits", "mnist", "fashion-mnist")
 # x = pixel / INPUT_SCALE: every input is a unipolar operand in [0, 1]
 INPUT_SCALE = {"digits": 16.0, "mnist": 255.0, "fashion-mnist": 255.0}
@@ -84,6 +88,7 @@ class TrainConfig:
     fixed_extra_bits: int = 0
     sources: str = "per-weight"  # sc-gdc: "per-weight" source sets, or "outer" (one per row / column)
     limit_train: int | None = None  # use only the first n training images (tests, quick looks)
+    activation: str = "clipped-relu"  # hidden units; "tanh" (float only): tanh units on bipolar inputs 2u - 1
 
     def __post_init__(self):
         if self.optimizer not in OPTIMIZERS:
@@ -106,6 +111,11 @@ class TrainConfig:
         if self.sng not in ("lfsr",):
             raise ParamError("sng", "lfsr (one independent source set per weight needs more than 16 Sobol dimensions)",
                              self.sng)
+        if self.activation not in ACTIVATIONS:
+            raise ParamError("activation", "one of " + ", ".join(ACTIVATIONS), self.activation)
+        if self.activation == "tanh" and self.optimizer != "float":
+            raise ParamError("activation", "clipped-relu with sc-gdc, sc-gdm, fixed and fixed-acc (their x operand is "
+                             "a unipolar code); tanh with float only", f"{self.activation} with {self.optimizer}")
         if self.sources not in ("per-weight", "outer"):
             raise ParamError("sources", "one of per-weight, outer", self.sources)
         if self.fixed_extra_bits > 2 * self.operand_width:
@@ -272,6 +282,10 @@ class Layer:
             self.stream.step()
 
 
+def hidden_activation(z: np.ndarray, activation: str) -> np.ndarray:
+    return np.tanh(z) if activation == "tanh" else np.clip(z, 0.0, 1.0)
+
+
 def _forward(layers, x):
     """Activations of every layer (each with the bias column) and the output probabilities."""
     acts = []
@@ -281,7 +295,7 @@ def _forward(layers, x):
         acts.append(a)
         z = a @ layer.weights()
         if i < len(layers) - 1:
-            h = np.clip(z, 0.0, 1.0)
+            h = hidden_activation(z, layer.cfg.activation)
         else:
             z = z - z.max(axis=-1, keepdims=True)
             p = np.exp(z)
@@ -303,6 +317,8 @@ def train_network(cfg: TrainConfig, data=None, progress=True, out=sys.stderr) ->
     xtr, ytr, xte, yte = data if data is not None else load_data(cfg)
     if cfg.limit_train:
         xtr, ytr = xtr[:cfg.limit_train], ytr[:cfg.limit_train]
+    if cfg.activation == "tanh":  # bipolar inputs, as the SC-MLP sees them
+        xtr, xte = 2.0 * xtr - 1.0, 2.0 * xte - 1.0
     rng = np.random.default_rng(cfg.seed)
     sizes = [xtr.shape[1], *cfg.hidden, 10]
     layers = [Layer(cfg, sizes[i], sizes[i + 1], i, rng) for i in range(len(sizes) - 1)]
@@ -321,8 +337,9 @@ def train_network(cfg: TrainConfig, data=None, progress=True, out=sys.stderr) ->
                 layer = layers[li]
                 back = None
                 if li > 0:
-                    z_prev = acts[li][:-1]  # clipped-ReLU outputs of the layer below
-                    back = (layer.weights()[:-1] @ e) * ((z_prev > 0) & (z_prev < 1))
+                    h_prev = acts[li][:-1]  # hidden outputs of the layer below
+                    slope = (1.0 - h_prev ** 2) if cfg.activation == "tanh" else ((h_prev > 0) & (h_prev < 1))
+                    back = (layer.weights()[:-1] @ e) * slope
                 layer.update(acts[li], e)
                 e = back
             bar.update(count + 1)
@@ -337,7 +354,8 @@ def train_network(cfg: TrainConfig, data=None, progress=True, out=sys.stderr) ->
         "seconds": round(time.time() - t0, 1), "history": history,
     }
     net = Network(tuple(sizes), [la.weights()[:-1].copy() for la in layers], [la.weights()[-1].copy() for la in layers],
-                  INPUT_SCALE[cfg.dataset], cfg.dataset,
+                  INPUT_SCALE[cfg.dataset], cfg.dataset, cfg.activation,
+                  "bipolar" if cfg.activation == "tanh" else "unipolar",
                   {"optimizer": cfg.optimizer, "variant": row["variant"], "step_exp": cfg.step_exp, "width": cfg.width,
                    "register_width": cfg.register_width, "operand_width": cfg.operand_width, "seed": cfg.seed,
                    "epochs": cfg.epochs, "test_accuracy": row["test_accuracy"]})
@@ -349,26 +367,34 @@ def train_network(cfg: TrainConfig, data=None, progress=True, out=sys.stderr) ->
 @dataclasses.dataclass
 class Network:
     """A trained MLP as inference sees it: ``weights[i]`` is (sizes[i], sizes[i+1]), ``biases[i]``
-    is (sizes[i+1],); hidden units are clipped ReLU min(max(z, 0), 1), the output is the argmax of
-    the last layer's z. Inputs are ``pixel / input_scale`` (unipolar, in [0, 1])."""
+    is (sizes[i+1],); the output is the argmax of the last layer's z. Inputs are
+    ``u = pixel / input_scale`` in [0, 1], fed as u (``inputs="unipolar"``) or 2u - 1
+    (``"bipolar"``); hidden units are ``activation``: clipped ReLU min(max(z, 0), 1) or tanh."""
 
     sizes: tuple[int, ...]
     weights: list[np.ndarray]
     biases: list[np.ndarray]
     input_scale: float
     dataset: str
+    activation: str = "clipped-relu"
+    inputs: str = "unipolar"
     meta: dict = dataclasses.field(default_factory=dict)
 
-    def forward(self, x: np.ndarray) -> np.ndarray:
-        """float64 scores of the output layer for inputs x (n, sizes[0])."""
-        h = np.asarray(x, dtype=np.float64)
+    def encode(self, u: np.ndarray) -> np.ndarray:
+        """The first layer's input values of images u in [0, 1]."""
+        u = np.asarray(u, dtype=np.float64)
+        return 2.0 * u - 1.0 if self.inputs == "bipolar" else u
+
+    def forward(self, u: np.ndarray) -> np.ndarray:
+        """float64 scores of the output layer for images u (n, sizes[0]) in [0, 1]."""
+        h = self.encode(u)
         for i, (w, b) in enumerate(zip(self.weights, self.biases)):
             z = h @ w + b
-            h = np.clip(z, 0.0, 1.0) if i < len(self.weights) - 1 else z
+            h = hidden_activation(z, self.activation) if i < len(self.weights) - 1 else z
         return h
 
-    def accuracy(self, x, y) -> float:
-        return float((self.forward(x).argmax(axis=1) == np.asarray(y)).mean())
+    def accuracy(self, u, y) -> float:
+        return float((self.forward(u).argmax(axis=1) == np.asarray(y)).mean())
 
 
 def check_weights_path(path, option: str = "save_weights") -> Path:
@@ -381,16 +407,17 @@ def check_weights_path(path, option: str = "save_weights") -> Path:
 
 
 def save_weights(path, net: Network, option: str = "save_weights") -> Path:
-    """Write ``net`` to an .npz file atomically (a temporary file renamed into place): keys
-    ``format``, ``sizes``, ``W0, b0, W1, b1, ...`` (float64), ``input_scale``, ``dataset`` and
-    ``meta_<name>`` for each entry of ``net.meta``."""
+    """Write ``net`` to an .npz file atomically (a temporary file renamed into place). Every entry
+    is numeric, so the sc-mlp unit's ``--weights`` reader takes the file as it is:
+    ``w0, b0, w1, b1, ...`` (float64), ``sizes`` (int64), ``input_scale`` (float64) and ``meta``,
+    a JSON object as UTF-8 bytes (uint8): format, dataset, activation, inputs, and what trained it."""
     path = check_weights_path(path, option)
-    arrays = {"format": np.array(WEIGHTS_FORMAT), "sizes": np.array(net.sizes, dtype=np.int64),
-              "input_scale": np.array(float(net.input_scale)), "dataset": np.array(net.dataset)}
+    meta = {"format": WEIGHTS_FORMAT, "dataset": net.dataset, "activation": net.activation, "inputs": net.inputs,
+            "input_scale": float(net.input_scale), **net.meta}
+    arrays = {"sizes": np.array(net.sizes, dtype=np.int64), "input_scale": np.array(float(net.input_scale)),
+              "meta": np.frombuffer(json.dumps(meta, sort_keys=True).encode(), dtype=np.uint8)}
     for i, (w, b) in enumerate(zip(net.weights, net.biases)):
-        arrays[f"W{i}"], arrays[f"b{i}"] = np.asarray(w, dtype=np.float64), np.asarray(b, dtype=np.float64)
-    for k, v in net.meta.items():
-        arrays[f"meta_{k}"] = np.array(v)
+        arrays[f"w{i}"], arrays[f"b{i}"] = np.asarray(w, dtype=np.float64), np.asarray(b, dtype=np.float64)
     fd, tmp = tempfile.mkstemp(dir=path.parent if str(path.parent) else ".", prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
@@ -420,29 +447,31 @@ def load_weights(path, inputs: int | None = None, classes: int | None = 10, opti
     try:
         with np.load(path, allow_pickle=False) as z:
             data = {k: z[k] for k in z.files}
+        meta = json.loads(data["meta"].astype(np.uint8).tobytes().decode()) if "meta" in data else {}
     except Exception as e:  # noqa: BLE001 - any unreadable file is a bad option value
         raise ParamError(option, need, f"{path}: {type(e).__name__}: {e}") from None
-    if str(data.get("format", "")) != WEIGHTS_FORMAT:
-        raise ParamError(option, need, f"{path}: format {str(data.get('format', 'missing'))!r}")
+    if not isinstance(meta, dict) or meta.get("format") != WEIGHTS_FORMAT:
+        raise ParamError(option, need, f"{path}: format {meta.get('format', 'missing') if isinstance(meta, dict) else meta!r}")
+    if meta.get("activation") not in ACTIVATIONS or meta.get("inputs") not in ("unipolar", "bipolar"):
+        raise ParamError(option, f"meta with activation in {', '.join(ACTIVATIONS)} and inputs unipolar|bipolar", str(path))
     sizes = data.get("sizes")
     if sizes is None or sizes.ndim != 1 or len(sizes) < 2 or sizes.dtype.kind not in "iu" or (sizes < 1).any():
         raise ParamError(option, "a weights file whose 'sizes' lists at least two positive layer sizes", str(path))
     sizes = tuple(int(v) for v in sizes)
+    shown = "-".join(map(str, sizes))
     weights, biases = [], []
     for i in range(len(sizes) - 1):
-        for key, shape, into in ((f"W{i}", (sizes[i], sizes[i + 1]), weights), (f"b{i}", (sizes[i + 1],), biases)):
+        for key, shape, into in ((f"w{i}", (sizes[i], sizes[i + 1]), weights), (f"b{i}", (sizes[i + 1],), biases)):
             a = data.get(key)
             got = "missing" if a is None else f"shape {a.shape}"
             if a is None or a.shape != shape or a.dtype.kind != "f":
-                raise ParamError(option, f"{key} of shape {shape} (float) for the layer sizes {'-'.join(map(str, sizes))}",
-                                 f"{path}: {key} {got}")
+                raise ParamError(option, f"{key} of shape {shape} (float) for the layer sizes {shown}", f"{path}: {key} {got}")
             if not np.isfinite(a).all():
                 raise ParamError(option, f"finite weights ({key} has NaN or inf)", str(path))
             into.append(a.astype(np.float64))
-    extra = sorted(k for k in data if k.startswith(("W", "b")) and k[1:].isdigit() and int(k[1:]) >= len(sizes) - 1)
+    extra = sorted(k for k in data if k[:1] in "wb" and k[1:].isdigit() and int(k[1:]) >= len(sizes) - 1)
     if extra:
-        raise ParamError(option, f"exactly the arrays of the layer sizes {'-'.join(map(str, sizes))}",
-                         f"{path}: extra {', '.join(extra)}")
+        raise ParamError(option, f"exactly the arrays of the layer sizes {shown}", f"{path}: extra {', '.join(extra)}")
     if inputs is not None and sizes[0] != inputs:
         raise ParamError(option, f"a network with {inputs} inputs (the data set's image size)",
                          f"{path}: {sizes[0]} inputs")
@@ -451,9 +480,9 @@ def load_weights(path, inputs: int | None = None, classes: int | None = 10, opti
     scale = data.get("input_scale")
     if scale is None or scale.shape != () or not float(scale) > 0:
         raise ParamError(option, "a weights file with a positive input_scale", str(path))
-    meta = {k[5:]: v.item() for k, v in data.items() if k.startswith("meta_") and v.shape == ()}
-    return Network(sizes, weights, biases, float(scale), str(data.get("dataset", "")), meta)
-
+    fixed = {"format", "dataset", "activation", "inputs", "input_scale"}
+    return Network(sizes, weights, biases, float(scale), str(meta.get("dataset", "")), meta["activation"], meta["inputs"],
+                   {k: v for k, v in meta.items() if k not in fixed})
 
 class _Bar:
     """A one-line progress bar on a stream (stderr), redrawn at most ~20 times per epoch."""
@@ -484,7 +513,7 @@ def _variant(cfg: TrainConfig) -> str:
         return f"LSB 2^-{cfg.step_exp + cfg.fixed_extra_bits}"
     if cfg.optimizer == "fixed-acc":
         return f"LSB 2^-{cfg.step_exp + cfg.extra_bits}, W = {cfg.register_width}, exact"
-    return "float64"
+    return "float64" + (", tanh, bipolar inputs" if cfg.activation == "tanh" else "")
 
 
 def table(rows: list[dict]) -> str:

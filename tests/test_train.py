@@ -69,7 +69,8 @@ def test_digits_split_is_fixed():
 @pytest.mark.parametrize("kw,option", [(dict(optimizer="adam"), "--optimizer"), (dict(dataset="cifar"), "--dataset"),
                                        (dict(dataset="mnist"), "--data-dir"), (dict(hidden=()), "--hidden"),
                                        (dict(epochs=0), "--epochs"), (dict(width=3), "--width"),
-                                       (dict(coding="bipolar"), "--coding")])
+                                       (dict(coding="bipolar"), "--coding"), (dict(activation="relu"), "--activation"),
+                                       (dict(optimizer="fixed", activation="tanh"), "--activation")])
 def test_bad_config_names_the_option(kw, option):
     with pytest.raises(ParamError) as e:
         TrainConfig(**kw)
@@ -222,6 +223,7 @@ def test_save_weights_round_trip(tmp_path, capsys):
     assert net.sizes == (64, 8, 6, 10) and net.input_scale == 16.0 and net.dataset == "digits"
     assert [w.shape for w in net.weights] == [(64, 8), (8, 6), (6, 10)] and [b.shape for b in net.biases] == [(8,), (6,), (10,)]
     assert net.meta["optimizer"] == "sc-gdc" and net.meta["step_exp"] == 6
+    assert net.activation == "clipped-relu" and net.inputs == "unipolar"
     # the stored network is the trained one: its accuracy is the row's
     xte, yte = load_digits_split()[2:]
     assert 100 * net.accuracy(xte, yte) == pytest.approx(row["test_accuracy"])
@@ -230,27 +232,53 @@ def test_save_weights_round_trip(tmp_path, capsys):
     save_weights(tmp_path / "again.npz", net)
     again = load_weights(tmp_path / "again.npz")
     assert all((a == b).all() for a, b in zip(again.weights + again.biases, net.weights + net.biases))
+    assert again.meta == net.meta and again.input_scale == 16.0
 
 
-def _weights_file(path, **change):
+def test_tanh_network_for_the_sc_mlp(tmp_path):
+    """--activation tanh (float): tanh hidden units on bipolar inputs 2u - 1; the file says so,
+    and its accuracy is the trained one."""
+    out = tmp_path / "tanh.npz"
+    assert cli_main(["train", "--optimizer", "float", "--activation", "tanh", "--hidden", "16", "--epochs", "2",
+                     "--quiet", "--save-weights", str(out)]) == 0
+    net = load_weights(out, inputs=64)
+    assert net.activation == "tanh" and net.inputs == "bipolar"
+    xte, yte = load_digits_split()[2:]
+    u = xte[:5]
+    h = np.tanh((2 * u - 1) @ net.weights[0] + net.biases[0])
+    assert np.allclose(net.forward(u), h @ net.weights[1] + net.biases[1])
+    assert net.accuracy(xte, yte) > 0.8
+    assert 100 * net.accuracy(xte, yte) == pytest.approx(net.meta["test_accuracy"])
+    with pytest.raises(ParamError, match="--activation"):
+        TrainConfig(optimizer="sc-gdc", activation="tanh")
+
+
+def _weights_file(path, meta=None, **change):
     rng = np.random.default_rng(0)
-    arrays = {"format": np.array(train_mod.WEIGHTS_FORMAT), "sizes": np.array([64, 5, 10]), "input_scale": np.array(16.0),
-              "dataset": np.array("digits"), "W0": rng.normal(size=(64, 5)), "b0": np.zeros(5),
-              "W1": rng.normal(size=(5, 10)), "b1": np.zeros(10)}
+    info = {"format": train_mod.WEIGHTS_FORMAT, "dataset": "digits", "activation": "tanh", "inputs": "bipolar"}
+    info.update(meta or {})
+    arrays = {"sizes": np.array([64, 5, 10]), "input_scale": np.array(16.0),
+              "meta": np.frombuffer(json.dumps(info).encode(), dtype=np.uint8),
+              "w0": rng.normal(size=(64, 5)), "b0": np.zeros(5), "w1": rng.normal(size=(5, 10)), "b1": np.zeros(10)}
     arrays.update(change)
     np.savez(path, **{k: v for k, v in arrays.items() if v is not None})
     return path
 
 
 @pytest.mark.parametrize("change,needs", [
-    (dict(W0=np.zeros((64, 6))), "W0 of shape (64, 5)"), (dict(b1=np.zeros(9)), "b1 of shape (10,)"),
-    (dict(W1=None), "W1 of shape"), (dict(sizes=np.array([64, 5, 7, 10])), "W1 of shape (5, 7)"),
-    (dict(W2=np.zeros((10, 3))), "exactly the arrays"), (dict(format=np.array("other")), "schw train --save-weights"),
-    (dict(sizes=np.array([32, 5, 10]), W0=np.zeros((32, 5))), "64 inputs"),
-    (dict(sizes=np.array([64, 5, 3]), W1=np.zeros((5, 3)), b1=np.zeros(3)), "10 outputs"),
-    (dict(W0=np.full((64, 5), np.nan)), "finite weights")])
+    (dict(w0=np.zeros((64, 6))), "w0 of shape (64, 5)"), (dict(b1=np.zeros(9)), "b1 of shape (10,)"),
+    (dict(w1=None), "w1 of shape"), (dict(sizes=np.array([64, 5, 7, 10])), "w1 of shape (5, 7)"),
+    (dict(w2=np.zeros((10, 3))), "exactly the arrays"), (dict(meta=dict(format="other")), "schw train --save-weights"),
+    (dict(meta=None, sizes=np.array([64, 5, 10])), None),
+    (dict(meta=dict(activation="relu")), "activation in"),
+    (dict(sizes=np.array([32, 5, 10]), w0=np.zeros((32, 5))), "64 inputs"),
+    (dict(sizes=np.array([64, 5, 3]), w1=np.zeros((5, 3)), b1=np.zeros(3)), "10 outputs"),
+    (dict(w0=np.full((64, 5), np.nan)), "finite weights")])
 def test_load_weights_checks_shapes_against_layer_sizes(tmp_path, change, needs):
     path = _weights_file(tmp_path / "w.npz", **change)
+    if needs is None:  # the unchanged file loads
+        assert load_weights(path, inputs=64).sizes == (64, 5, 10)
+        return
     with pytest.raises(ParamError) as e:
         load_weights(path, inputs=64)
     assert e.value.option == "--weights" and needs in str(e.value)

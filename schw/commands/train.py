@@ -7,7 +7,7 @@ import json
 import click
 
 from ..errors import ParamError
-from ..train import DATASETS, OPTIMIZERS, TrainConfig, check_weights_path, load_data, table, train_network
+from ..train import ACTIVATIONS, DATASETS, OPTIMIZERS, TrainConfig, check_weights_path, load_data, table, train_network
 from ..train import save_weights as write_weights
 
 
@@ -40,6 +40,9 @@ def _ints(name: str, text: str) -> tuple[int, ...]:
                    "fixed-acc always keeps all 2N product bits (W+2N-bit register, exact update)")
 @click.option("--sources", default="per-weight", show_default=True,
               help="sc-gdc random sources: per-weight, or outer (a source set per row and per column, as sc-gdc-array --cols)")
+@click.option("--activation", default="clipped-relu", show_default=True,
+              help=f"hidden units: {' or '.join(ACTIVATIONS)} (tanh: float only, bipolar inputs 2u-1: the network "
+                   "the SC-MLP computes)")
 @click.option("--limit-train", default=None, type=int, help="train on the first n training images only")
 @click.option("--save-weights", default=None, metavar="FILE.npz",
               help="write the trained network (weights, biases, layer sizes, input scaling) to this .npz file; "
@@ -47,7 +50,7 @@ def _ints(name: str, text: str) -> tuple[int, ...]:
 @click.option("--quiet", is_flag=True, help="no progress bars")
 @click.option("--json", "as_json", is_flag=True, help="print the results as JSON")
 def command(optimizer, dataset, data_dir, hidden, epochs, step_exp, seed, width, operand_width, coding, shared,
-            momentum_exp, fixed_extra_bits, sources, limit_train, save_weights, quiet, as_json):
+            momentum_exp, fixed_extra_bits, sources, activation, limit_train, save_weights, quiet, as_json):
     """Train an MLP (NumPy forward/backward) whose every weight update runs through the
     bit-exact golden model of the chosen counter; print test accuracy per optimizer."""
     names = [o.strip() for o in optimizer.split(",") if o.strip()]
@@ -58,7 +61,8 @@ def command(optimizer, dataset, data_dir, hidden, epochs, step_exp, seed, width,
     configs = [TrainConfig(optimizer=o, dataset=dataset, data_dir=data_dir, hidden=_ints("hidden", hidden),
                            epochs=epochs, step_exp=step_exp, seed=seed, width=width, operand_width=operand_width,
                            coding=coding, shared=shared, momentum_exp=momentum_exp,
-                           fixed_extra_bits=fixed_extra_bits, sources=sources, limit_train=limit_train) for o in names]
+                           fixed_extra_bits=fixed_extra_bits, sources=sources, activation=activation,
+                           limit_train=limit_train) for o in names]
     if save_weights is not None:
         if len(configs) != 1:
             raise ParamError("save_weights", "one optimizer (--optimizer NAME) to save the network of",
