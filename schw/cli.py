@@ -24,7 +24,7 @@ from .params import expand
 from .registry import LOAD_ERRORS, load_all
 
 # Option names the commands use themselves; a unit parameter may not take one of these.
-RESERVED = {"out", "sim", "rtl", "top", "liberty", "json", "plot", "lengths", "vectors", "vector_seed", "keep", "full"}
+RESERVED = {"out", "sim", "rtl", "top", "liberty", "json", "plot", "lengths", "vectors", "vector_seed", "keep", "full", "scheduler", "workers"}
 
 
 def _field_option(f: dataclasses.Field, multi: bool = False) -> click.Option:
@@ -96,6 +96,21 @@ VECTORS_OPTION = click.option("--vectors", type=click.IntRange(min=0), default=N
 FULL_OPTION = click.option("--full", is_flag=True,
                            help="exhaustive mode where the unit has one (fp16-pe: all 2^32 RNE mul and add pairs; hours)")
 VSEED_OPTION = click.option("--vector-seed", type=int, default=1, show_default=True, help="seed of the random vectors")
+SCHEDULER_OPTION = click.option("--scheduler", default=None,
+                                help="--full: run the chunks on this Dask scheduler, tcp://HOST:PORT [a local cluster]")
+WORKERS_OPTION = click.option("--workers", type=int, default=None,
+                              help="--full: worker processes of the local Dask cluster [one per core]")
+
+
+def _sharded(unit, full: bool, scheduler, workers):
+    """The unit's exhaustive run on Dask (``unit.exhaustive_sharded``) when ``--full`` asks for it
+    and the unit has one, else None (``--scheduler``/``--workers`` then are usage errors)."""
+    hook = getattr(unit, "exhaustive_sharded", None) if full else None
+    if hook is None and (scheduler is not None or workers is not None):
+        raise ParamError("scheduler" if scheduler is not None else "workers",
+                         "left out unless --full runs a unit's exhaustive mode on Dask (fp16-pe)",
+                         scheduler if scheduler is not None else workers)
+    return hook
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -133,12 +148,18 @@ def _make_sim(unit):
     @FULL_OPTION
     @click.option("--keep", type=click.Path(file_okay=False, path_type=Path), default=None,
                   help="keep the job, results and simulator log in this directory")
-    def cmd(sim, vectors, vector_seed, full, keep, **kwargs):
+    @SCHEDULER_OPTION
+    @WORKERS_OPTION
+    def cmd(sim, vectors, vector_seed, full, keep, scheduler, workers, **kwargs):
         from .verify import regression
         p = _params(unit, _unit_values(unit, kwargs))
+        sharded = _sharded(unit, full, scheduler, workers)
         for s in _sims(sim):
             t0 = time.perf_counter()
-            report = regression(unit, p, s, seed=vector_seed, count=vectors, keep=keep, full=full)
+            if sharded is not None:
+                report = sharded(p, s, scheduler=scheduler, workers=workers)
+            else:
+                report = regression(unit, p, s, seed=vector_seed, count=vectors, keep=keep, full=full)
             click.echo(f"{report.summary()} [{time.perf_counter() - t0:.1f} s]")
             report.raise_if_failed()
     return cmd
@@ -157,14 +178,20 @@ def _make_verify(unit):
     @VECTORS_OPTION
     @VSEED_OPTION
     @FULL_OPTION
-    def cmd(rtl, top, sim, vectors, vector_seed, full, **kwargs):
+    @SCHEDULER_OPTION
+    @WORKERS_OPTION
+    def cmd(rtl, top, sim, vectors, vector_seed, full, scheduler, workers, **kwargs):
         from .verify import regression
         p = _params(unit, _unit_values(unit, kwargs))
         for f in rtl:
             if not f.is_file():
                 raise ParamError("rtl", "an existing Verilog file", str(f))
+        sharded = _sharded(unit, full, scheduler, workers)
         for s in _sims(sim):
-            report = regression(unit, p, s, rtl=list(rtl), top=top, seed=vector_seed, count=vectors, full=full)
+            if sharded is not None:
+                report = sharded(p, s, rtl=list(rtl), top=top, scheduler=scheduler, workers=workers)
+            else:
+                report = regression(unit, p, s, rtl=list(rtl), top=top, seed=vector_seed, count=vectors, full=full)
             click.echo(report.summary())
             report.raise_if_failed()
     return cmd

@@ -7,7 +7,7 @@ import numpy as np
 from schw.registry import register
 from schw.units.base import Unit
 
-from . import harness
+from . import harness, shard
 from .contract import contract_dict
 from .golden import evaluate
 from .params import BOUNDARIES, CUTS, Fp16PeParams
@@ -60,6 +60,11 @@ class Fp16PeUnit(Unit):
         if full:
             return harness.exhaustive_both(p, sim, rtl=rtl, top=top)
         return harness.full_regression(self, p, sim, rtl=rtl, top=top, seed=seed, count=count, keep=keep)
+
+    def exhaustive_sharded(self, p, sim, **kwargs):
+        """``schw sim|verify fp16-pe --full [--scheduler ADDR | --workers N]``: the exhaustive RNE
+        mul and add, one Dask task per chunk, resumable; see :mod:`schw.units.fp16_pe.shard`."""
+        return shard.exhaustive_sharded(p, sim, **kwargs)
 
     def testbench_config(self, p):
         return {"latency_cycles": p.stages, "bubbles": 0.2, "width": p.width}
