@@ -16,8 +16,10 @@ import pytest
 
 from conftest import need, need_module
 
-from schw import liberty, power
+from schw import liberty, power, sta
 from schw.errors import ParamError
+from schw.registry import get, load_all
+from schw.synth import synthesize
 
 V = 1.8  # osu018 nom_voltage
 # from osu018_stdcells.lib (capacitance in pF, leakage in nW, energy in pJ)
@@ -284,10 +286,6 @@ def test_agrees_with_opensta(name, params, osu018, tmp_path):
     """Every net at activity 0.1 (clock 2): schw with OpenSTA 2.0.17's bookkeeping gives
     OpenSTA's report_power within 1 % per component (the acceptance bound is 10 %)."""
     need("yosys", "yosys-abc", "sta")
-    from schw import sta
-    from schw.registry import get, load_all
-    from schw.synth import synthesize
-
     load_all()
     files, lib = osu018
     unit = get(name)
