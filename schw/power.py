@@ -393,8 +393,8 @@ def activity_from_waveform(path: Path, nl: Netlist, lib: liberty_lib.Library, cl
         changes = sig[0:len(sig)] if len(sig) else []
         if not changes:
             continue
-        times_t, values = zip(*changes)
-        times = np.asarray(times_t, dtype=np.float64)
+        times = np.fromiter((c[0] for c in changes), dtype=np.float64, count=len(changes))
+        values = [c[1] for c in changes]
         codes = _codes_1bit(values) if width == 1 else _codes(values, width)
         tg, rs = _known_toggles(times, codes, t0, t1)
         for k in todo:
