@@ -77,7 +77,7 @@ def normalize_address(address: str) -> str:
 
 @contextlib.contextmanager
 def connect(scheduler: str | None = None, workers: int | None = None, *,
-            connect_timeout: float = CONNECT_TIMEOUT, worker_timeout: float = WORKER_TIMEOUT):
+            connect_timeout: float | None = None, worker_timeout: float | None = None):
     """A ``distributed.Client`` on the scheduler at ``scheduler``, or on a local cluster of
     ``workers`` processes (default: one per core), closed on exit. An unreachable scheduler, or
     one without workers, is a :class:`ToolError` (exit 1) naming the address."""
@@ -87,6 +87,8 @@ def connect(scheduler: str | None = None, workers: int | None = None, *,
         raise ParamError("workers", "a positive number of local worker processes", workers)
     from distributed import Client, LocalCluster
 
+    connect_timeout = CONNECT_TIMEOUT if connect_timeout is None else connect_timeout
+    worker_timeout = WORKER_TIMEOUT if worker_timeout is None else worker_timeout
     if scheduler is not None:
         address = normalize_address(scheduler)
         try:
@@ -104,7 +106,7 @@ def connect(scheduler: str | None = None, workers: int | None = None, *,
             client.close()
         return
     n = workers or os.cpu_count() or 1
-    cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
+    cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0",
                            silence_logs=logging.ERROR)
     try:
         client = Client(cluster, set_as_default=False)

@@ -52,6 +52,10 @@ def _rtl_files(texts: tuple[tuple[str, str], ...]) -> list[Path]:
     return paths
 
 
+def _same(value):
+    return value
+
+
 def run_chunk(params: dict, sim: str, texts: tuple[tuple[str, str], ...], top: str, op: str, k: int,
               chunk_bits: int) -> dict:
     """One chunk through the fast harness (runs on a worker); a small record of the outcome."""
@@ -169,7 +173,9 @@ def exhaustive_sharded(params, sim: str = "verilator", *, rtl=None, top=None, sc
         bar = cluster.Progress(len(expected), "chunks", progress, before=resumed)
         if todo:
             from distributed import as_completed
-            [shared] = c.scatter([texts], broadcast=True)
+            # one task holds the design's text for all chunk tasks; unlike scattered data it can be
+            # recomputed when the worker holding it dies
+            shared = c.submit(_same, texts, key=f"schw-fp16-full-{key[:16]}-rtl", pure=False)
             futures = {c.submit(run_chunk, params.as_dict(), sim, shared, top, op, k, chunk_bits,
                                 key=f"schw-fp16-full-{key[:16]}-{op}-{k}", pure=False): (op, k) for op, k in todo}
             for fut in as_completed(list(futures), loop=c.loop):
