@@ -21,6 +21,7 @@ VARIANTS = {
     "sc-gdm": dict(optimizer="sc-gdm"),
     "fixed": dict(optimizer="fixed"),
     "fixed-x8": dict(optimizer="fixed", fixed_extra_bits=8, width=24),
+    "fixed-acc": dict(optimizer="fixed-acc"),
     "float": dict(optimizer="float"),
 }
 
