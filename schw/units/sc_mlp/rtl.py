@@ -119,7 +119,12 @@ class ScNet(wiring.Component):
                 xs = [sng.codes[chans.inputs[i]] < codes_in[i] for i in range(n)]
             else:
                 xs = inputs
-            xs = [flips(k, "inputs", i, 0, b) for i, b in enumerate(xs)]
+            xs_sig = []
+            for i, b in enumerate(xs):  # one named wire per input stream (before its fanout to m XNORs)
+                sig = Signal(name=f"l{k}_x{i}")
+                m.d.comb += sig.eq(flips(k, "inputs", i, 0, b))
+                xs_sig.append(sig)
+            xs = xs_sig
             wbits = [[flips(k, "weights", i, j, sng.codes[chans.rows[i]] < int(layer.codes[i, j]))
                       for j in range(mm)] for i in range(rows)]
             prods = [[flips(k, "products", i, j, ~(xs[i] ^ wbits[i][j]) if i < n else wbits[i][j])
