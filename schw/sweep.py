@@ -33,8 +33,6 @@ import csv
 import dataclasses
 import functools
 import hashlib
-import importlib
-import importlib.util
 import io
 import json
 import math
@@ -54,6 +52,13 @@ from .synth import synthesize_verilog
 from .units.base import Unit
 from .verify import regression
 
+try:  # schw ppa (energy, timing) where this schw has it
+    from . import ppa as ppa_flow
+except ModuleNotFoundError as e:
+    if e.name != "schw.ppa":
+        raise
+    ppa_flow = None
+
 METRICS = ("accuracy", "area", "ppa", "sim")
 #: metric -> (column, type) in output order; a sweep's columns are the parameters, then the
 #: columns of its metrics in this order (``area_um2`` once even with both area and ppa), then
@@ -69,19 +74,26 @@ METRIC_COLUMNS = {
 TAIL_COLUMNS = (("error", "str"), ("seconds", "float"))
 #: result files a run replaces (removed at its start, written at its end; sweep.json last)
 RESULT_FILES = ("results.csv", "results.parquet", "results.jsonl", "pareto.csv", "pareto.png", "sweep.json")
-PPA_MODULE = "schw.ppa"
 
 
 @dataclasses.dataclass(frozen=True)
 class Options:
     """How the metrics are measured (part of every point's cache key)."""
     metrics: tuple[str, ...]
-    liberty: str = "schw45"
+    #: cell library of area and ppa (None: osu018 when ppa is measured, which needs timing and
+    #: power tables, else schw45)
+    liberty: str | None = None
     sim: str = "verilator"
     vectors: int | None = None
     vector_seed: int = 1
     #: stream length of the accuracy row for units without a ``length`` parameter (SNG units)
     accuracy_length: int = 256
+    #: ppa: ``sim`` (a gate-level regression's toggles) or toggles per net per cycle
+    activity: str = "sim"
+
+    def __post_init__(self):
+        if self.liberty is None:
+            object.__setattr__(self, "liberty", "osu018" if "ppa" in self.metrics else "schw45")
 
 
 def parse_metrics(text: str) -> tuple[str, ...]:
@@ -96,7 +108,7 @@ def parse_metrics(text: str) -> tuple[str, ...]:
 
 
 def ppa_available() -> bool:
-    return importlib.util.find_spec(PPA_MODULE) is not None
+    return ppa_flow is not None
 
 
 def param_columns(unit) -> list[tuple[str, str]]:
@@ -129,7 +141,7 @@ def tools_needed(options: Options) -> list[str]:
     if "area" in options.metrics or "ppa" in options.metrics:
         names += ["yosys", "yosys-abc"]
     if "ppa" in options.metrics:
-        names += ["sta", "osu018"]
+        names += ["sta", "osu018"] + (["cocotb", "icarus"] if options.activity == "sim" else [])
     return names
 
 
@@ -145,8 +157,10 @@ def check_unit(unit, options: Options) -> None:
         raise ParamError("metrics", f"metrics {unit.name} can give (accuracy needs a unit with a statistical "
                          "error model; see schw accuracy --help)", "accuracy")
     if "ppa" in options.metrics and not ppa_available():
-        raise ParamError("metrics", "accuracy, area or sim (the ppa metric needs schw ppa, which this schw lacks)",
+        raise ParamError("metrics", "accuracy, area or sim: the ppa metric needs schw ppa, which this schw lacks",
                          "ppa")
+    if "ppa" in options.metrics:
+        ppa_flow.parse_activity(options.activity)
     if options.sim not in ("verilator", "icarus"):
         raise ParamError("sim", "verilator or icarus", options.sim)
     if options.vectors is not None and options.vectors < 0:
@@ -154,9 +168,9 @@ def check_unit(unit, options: Options) -> None:
 
 
 # ---- one point (runs on a worker) ---------------------------------------------------------------
-def _ppa(unit, p, liberty: str) -> dict:
-    mod = importlib.import_module(PPA_MODULE)
-    return mod.ppa(unit, p, liberty=liberty)
+def _ppa(unit, p, options: Options) -> dict:
+    return ppa_flow.ppa(unit, p, liberty=options.liberty, activity=ppa_flow.parse_activity(options.activity),
+                        seed=options.vector_seed)
 
 
 def _short(e: BaseException) -> str:
@@ -193,7 +207,7 @@ def evaluate(unit_name: str, params: dict, options: Options) -> dict:
                 row.update(area_um2=float(a["area_um2"]), ge=float(a["ge"]), cell_count=int(a["cell_count"]),
                            flip_flops=int(a["flip_flops"]))
             if "ppa" in m:
-                r = _ppa(unit, p, options.liberty)
+                r = _ppa(unit, p, options)
                 for name, kind in METRIC_COLUMNS["ppa"]:
                     if name == "area_um2" and "area" in m:
                         continue

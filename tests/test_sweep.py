@@ -350,3 +350,26 @@ def test_pareto_front():
             {"rmse": 0.001, "area_um2": 1.0, "error": "boom"}]
     front = sweep.pareto_front(rows, "rmse", "area_um2")
     assert [(r["rmse"], r["area_um2"]) for r in front] == [(0.01, 50.0), (0.05, 20.0), (0.1, 10.0)]
+
+
+def test_ppa_metric_missing_exits_2(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(sweep, "ppa_flow", None)
+    assert _sweep_cli(tmp_path / "out", metrics=("accuracy", "ppa")) == 2
+    assert "ppa metric needs schw ppa" in capsys.readouterr().err
+
+
+def test_ppa_metric(tmp_path):
+    """With schw ppa present: energy, timing and area columns of one point (vectorless activity,
+    so no gate-level simulation), the Pareto axis is energy, and the values are schw ppa's."""
+    if not sweep.ppa_available():
+        pytest.skip("schw.ppa is not part of this schw")
+    need("yosys", "yosys-abc", "sta", "osu018")
+    options = sweep.Options(metrics=("accuracy", "ppa"), activity="0.2")
+    assert options.liberty == "osu018"
+    p = get("sc-mul").Params(length=16)
+    row = sweep.evaluate("sc-mul", p.as_dict(), options)
+    assert row["error"] is None, row.get("traceback")
+    ref = sweep.ppa_flow.ppa(get("sc-mul"), p, liberty="osu018", activity=0.2)
+    for name, _ in sweep.METRIC_COLUMNS["ppa"]:
+        assert row[name] == pytest.approx(ref[name]) and row[name] > 0
+    assert sweep.pareto_axis(options.metrics) == ("rmse", "energy_per_op_pj")

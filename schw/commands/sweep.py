@@ -14,7 +14,7 @@ from ..registry import load_all
 
 #: the sweep's own options; a unit parameter may not take one of these names
 RESERVED = {"metrics", "scheduler", "workers", "out", "cache", "liberty", "sim", "vectors", "vector_seed",
-            "accuracy_length", "quiet"}
+            "accuracy_length", "activity", "quiet"}
 
 
 def _multi_option(f: dataclasses.Field) -> click.Option:
@@ -35,8 +35,11 @@ def _make(unit):
     @click.option("--workers", type=int, default=None, help="local cluster: worker processes [one per core]")
     @click.option("--cache", type=click.Path(file_okay=False, path_type=Path), default=None,
                   help="point cache directory [OUT/points]")
-    @click.option("--liberty", default="schw45", show_default=True,
-                  help="cell library of area and ppa: schw45, osu018 or a .lib file (the same path on every worker)")
+    @click.option("--liberty", default=None,
+                  help="cell library of area and ppa: schw45, osu018 or a .lib file (the same path on every worker) "
+                       "[osu018 with ppa, else schw45]")
+    @click.option("--activity", default="sim", show_default=True,
+                  help="ppa: sim (toggles of a gate-level regression) or toggles per net per cycle in [0, 2]")
     @click.option("--sim", type=click.Choice(["verilator", "icarus"]), default="verilator", show_default=True,
                   help="simulator of the sim metric")
     @click.option("--vectors", type=click.IntRange(min=0), default=None,
@@ -46,10 +49,10 @@ def _make(unit):
     @click.option("--accuracy-length", type=click.IntRange(min=1), default=256, show_default=True,
                   help="accuracy: stream length for units without a length parameter (SNG units)")
     @click.option("--quiet", is_flag=True, help="no progress bar")
-    def cmd(metrics, out, scheduler, workers, cache, liberty, sim, vectors, vector_seed, accuracy_length, quiet,
-            **kwargs):
+    def cmd(metrics, out, scheduler, workers, cache, liberty, activity, sim, vectors, vector_seed, accuracy_length,
+            quiet, **kwargs):
         options = sweep.Options(metrics=sweep.parse_metrics(metrics), liberty=liberty, sim=sim, vectors=vectors,
-                                vector_seed=vector_seed, accuracy_length=accuracy_length)
+                                vector_seed=vector_seed, accuracy_length=accuracy_length, activity=activity)
         values = {f.name: kwargs.pop(f.name) for f in dataclasses.fields(unit.Params)}
         result = sweep.run(unit.name, values, options, out, scheduler=scheduler, workers=workers, cache=cache,
                            progress=not quiet)
