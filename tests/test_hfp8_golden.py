@@ -152,7 +152,6 @@ def test_lfsr_words_follow_the_galois_definition():
 
 @pytest.mark.parametrize("name", list(FORMATS))
 def test_sr_gives_a_neighbour_and_is_exact_on_representable_inputs(name):
-    f = FORMATS[name]
     words = g.lfsr_words(7, 65536)
     sr = g.to_fp8(ALL16, name, "sr", words)
     rne = g.to_fp8(ALL16, name)
@@ -170,7 +169,6 @@ def test_sr_gives_a_neighbour_and_is_exact_on_representable_inputs(name):
 def test_sr_expected_value_is_the_exact_value(name):
     """Mean over 8192 consecutive LFSR words of SR(x) is x within binomial bounds, for inputs in
     every range (normal, FP8 subnormal, below the smallest FP8)."""
-    f = FORMATS[name]
     n = 8192
     words = g.lfsr_words(3, n)
     rng = np.random.default_rng(5)

@@ -338,7 +338,8 @@ BASE_METHODS = ("fp32", "fp16-rn", "fp16-sr")
 def swamping_operands(setup: str, fmt: str, n: int, value: float = 1.0, seed: int = 1):
     """FP8 operand codes (a, b) of the two setups: ``same`` - a = ``value`` (rounded to the
     format), b = 1.0, every product the same; ``dot`` - a and b drawn uniformly from [0, 2)
-    (seeded) and rounded to the format (RNE), so products average about 1."""
+    (seeded; a longer draw starts with the shorter one) and rounded to the format (RNE), so
+    products average about 1."""
     f = FORMATS[fmt]
     one = int(to_fp8(np.array([0x3C00]), f)[0])
     if setup == "same":
@@ -346,8 +347,8 @@ def swamping_operands(setup: str, fmt: str, n: int, value: float = 1.0, seed: in
         code = int(to_fp8(v16, f)[0])
         return np.full(n, code, dtype=np.int64), np.full(n, one, dtype=np.int64)
     if setup == "dot":
-        rng = np.random.default_rng([seed, 0x5A4])
-        u = rng.uniform(0.0, 2.0, size=(2, n)).astype(np.float16).view(np.uint16).astype(np.int64)
+        u = [np.random.default_rng([seed, 0x5A4, k]).uniform(0.0, 2.0, n).astype(np.float16)
+             .view(np.uint16).astype(np.int64) for k in (0, 1)]      # the first n of any longer draw
         return to_fp8(u[0], f), to_fp8(u[1], f)
     raise ValueError(f"unknown setup {setup!r}")
 

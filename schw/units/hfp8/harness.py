@@ -75,7 +75,7 @@ def _verilog(top: str, inputs: dict[str, int], outputs: dict[str, int]) -> str:
     regs = "\n".join(f"  reg [{w - 1}:0] {p} = 0;" for p, w in inputs.items())
     wires = "\n".join(f"  wire [{w - 1}:0] {p};" for p, w in outputs.items())
     conn = ", ".join(f".{p}({p})" for p in [*inputs, *outputs])
-    rd = " ".join(f"%h" for _ in range(1 + len(inputs)))
+    rd = " ".join("%h" for _ in range(1 + len(inputs)))
     args = ", ".join(["v_in", *inputs])
     wr = " ".join("%h" for _ in outputs)
     return f"""// schw hfp8 stream harness (generated) for Icarus
