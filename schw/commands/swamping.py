@@ -56,9 +56,10 @@ def draw(rows: list[dict], path: Path) -> None:
         sub = [r for r in rows if r["setup"] == setup]
         exact = sorted({(r["length"], r["exact"]) for r in sub})
         ax.plot([e[0] for e in exact], [e[1] for e in exact], "k:", lw=1, label="exact")
-        for m in dict.fromkeys(r["method"] for r in sub):
+        for i, m in enumerate(dict.fromkeys(r["method"] for r in sub)):
             pts = sorted((r["length"], r["value"]) for r in sub if r["method"] == m)
-            ax.plot([p[0] for p in pts], [p[1] for p in pts], marker=".", lw=1.2, label=m)
+            style = "--" if m in ("fp16-rn", "fp16-sr") else "-"
+            ax.plot([p[0] for p in pts], [p[1] for p in pts], style, lw=1.4, color=plt.cm.tab20(i % 20), label=m)
         ax.set_xlabel("accumulation length")
         ax.set_ylabel("accumulated value")
         ax.set_title(f"swamping: {setup}")
