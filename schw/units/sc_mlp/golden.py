@@ -6,8 +6,8 @@ cycles; everything inside is vectorized over images and neurons):
 
 * the input stream bits of a cycle are one (B, n) boolean matrix (``code_t < x``, or the previous
   layer's activation outputs);
-* the weight stream bits of every cycle are precomputed once for all images, (L, n + 1, m), with
-  the weight and product flips folded in (each weight stream feeds exactly one XNOR, so
+* the weight stream bits of every cycle are precomputed once for all images, (L, n + 1, m) bool
+  (one byte a bit: 26 MB for 785 x 128 at L = 256), with the weight and product flips folded in (each weight stream feeds exactly one XNOR, so
   ``XNOR(x, w ^ f) = XNOR(x, w) ^ f``: a product flip is a flip of its weight stream);
 * the APC's per-cycle bipolar sum ``d = 2 s - (n + 1) = sum_i (2x_i - 1)(2w_ij - 1) + (2w_bias - 1)``
   is one matrix product per cycle, ``2 X_t @ W~_t - colsum(W~_t) + W~_t[bias]`` with
@@ -122,9 +122,10 @@ class _Layer:
         if p.adder == "mux":
             self.sel = (codes[chans.select].astype(np.int64) * self.rows) >> p.width  # (L,)
         else:
-            wpm = wbits.astype(np.float32) * 2.0 - 1.0  # W~ (L, n+1, m)
-            self.w_in = np.ascontiguousarray(wpm[:, :self.n, :])
-            self.offset = (wpm[:, self.n, :] - wpm[:, :self.n, :].sum(axis=1)).astype(np.float32)  # (L, m)
+            # d = 2 X W~ - colsum(W~) + W~[bias] with W~ = 2 w - 1: the constant part per cycle, (L, m)
+            ones = wbits[:, :self.n, :].sum(axis=1, dtype=np.int64)
+            self.offset = (2 * wbits[:, self.n, :] - 1 - (2 * ones - self.n)).astype(np.float32)
+            self.w_pm = np.empty((self.n, self.m), dtype=np.float32)  # W~ of one cycle
         if act:
             self.states = np.array(layer.states, dtype=np.int32)
             self.half = self.states // 2  # the fsm family's tanh machine: initial N/2, output 1 from N/2
@@ -149,7 +150,11 @@ class _Layer:
             xb = xb ^ self.f_in[t][None, :]
         if self.p.adder == "apc":
             self.xf[...] = xb
-            np.matmul(self.xf, self.w_in[t], out=self.acc)
+            w = self.w_pm
+            w[...] = self.wbits[t, :self.n]
+            w *= 2.0
+            w -= 1.0
+            np.matmul(self.xf, w, out=self.acc)
             d = (2.0 * self.acc + self.offset[t]).astype(np.int32)  # 2 s - (n+1), exact
         else:
             sel = int(self.sel[t])
