@@ -218,6 +218,13 @@ def test_sc_estimates_follow_the_float_network():
     assert np.abs(y - np.tanh(z)).mean() < 0.06 and np.corrcoef(y.ravel(), np.tanh(z).ravel())[0, 1] > 0.99
 
 
+def test_accuracy_rows():
+    """`schw accuracy sc-layer`: the error against the float layer falls with L (12-bit LFSRs)."""
+    rows = LAYER.accuracy(ScLayerParams(activation="none", width=12), [64, 4096])
+    assert [r["length"] for r in rows] == [64, 4096] and rows[0]["cases"] == 512 * 4
+    assert rows[1]["rmse"] < 0.02 < rows[0]["rmse"]
+
+
 def test_fault_masks_rate_and_determinism():
     p = ScMlpParams(sizes="16,8,4", length=1024, flip_rate=0.1)
     masks = golden.fault_masks(p)

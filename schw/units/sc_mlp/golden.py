@@ -31,8 +31,8 @@ from schw.sc.spec import lfsr_step
 
 from .params import Network, bipolar, channel_plan, fault_plan, fault_polys, network
 
-__all__ = ["infer", "infer_layers", "input_codes", "class_scores", "float_forward", "fault_masks", "network",
-           "lfsr_sequences"]
+__all__ = ["infer", "infer_layers", "input_codes", "class_scores", "float_forward", "float_reference",
+           "fault_masks", "network", "lfsr_sequences", "weight_values"]
 
 
 # -- helpers the experiments use ------------------------------------------------------------------
@@ -244,3 +244,14 @@ def layer_value(p, counts) -> np.ndarray:
 def weight_values(p, net: Network) -> list[np.ndarray]:
     """The float weights the codes stand for (scale x bipolar code value), bias row last."""
     return [lay.scale * bipolar(lay.codes, p.width) for lay in net.layers]
+
+
+def float_reference(p, net: Network, x) -> np.ndarray:
+    """What the result ports estimate, from the *quantized* weights in float: the last layer's
+    z (:func:`class_scores` of an APC/MUX count), or tanh(z) for an activation count (sc-layer
+    with btanh); hidden layers tanh. Input codes ``x`` as bipolar values 2x/2^N - 1."""
+    h = bipolar(x, p.width)
+    for k, w in enumerate(weight_values(p, net)):
+        z = h @ w[:-1] + w[-1]
+        h = np.tanh(z) if p.activations[k] else z
+    return h

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from schw.lanes import lane_names, lane_stack
 from schw.registry import register
 from schw.sc.spec import COMPARATOR_RULE
+from schw.stats import error_row
 from schw.units.base import RunUnit, handshake
 
 from . import harness
-from .golden import infer
+from .golden import class_scores, float_reference, infer
 from .params import RANDOM, ScLayerParams, ScMlpParams, channel_plan, fault_plan, fault_polys, load_weights, network
 from .rtl import ScNet
 from .vectors import input_rows
@@ -75,6 +78,18 @@ class _ScNetUnit(RunUnit):
 
     def vectors(self, p, seed, count):
         return input_rows(p, seed, count)
+
+    def accuracy(self, p, lengths, seed=1):
+        """Error of the result's value (:func:`~.golden.class_scores`: the score z, or the bipolar
+        activation 2c/L - 1) against the same quantized network in float (hidden tanh), over 512
+        seeded random input rows, per stream length (flips as ``p`` says)."""
+        x = np.random.default_rng(seed).integers(0, 1 << p.width, size=(512, p.layer_sizes[0]))
+        rows = []
+        for length in lengths:
+            q = p.replace(length=int(length))
+            net = network(q)
+            rows.append(error_row(q.length, class_scores(q, net, infer(q, x, net)), float_reference(q, net, x)))
+        return rows
 
     def regression(self, p, sim, **kwargs):
         """The generic handshake regression with the Verilator build fix (see :mod:`.harness`)."""
