@@ -107,7 +107,7 @@ def connect(scheduler: str | None = None, workers: int | None = None, *,
         return
     n = workers or os.cpu_count() or 1
     cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0",
-                           silence_logs=logging.ERROR)
+                           silence_logs=logging.CRITICAL)
     try:
         client = Client(cluster, set_as_default=False)
         try:
@@ -192,6 +192,7 @@ class Progress:
         self.done = before
         self.t0 = time.perf_counter()
         self._last_decile = -1
+        self._last_line = self.t0
 
     def update(self, n: int = 1, note: str = "") -> None:
         self.done += n
@@ -207,10 +208,11 @@ class Progress:
         line = f"[{bar}] {self.done}/{self.total} {self.what}{cached}, {el:.0f} s elapsed, ~{eta:.0f} s to go{note}"
         if self.tty:
             self.stream.write("\r" + line + ("\n" if self.done >= self.total else ""))
-        else:
+        else:  # a pipe or a log: every 5 % and at least once a minute
             step = int(frac * 20)
-            if step == self._last_decile and self.done < self.total:
+            now = time.perf_counter()
+            if step == self._last_decile and self.done < self.total and now - self._last_line < 60:
                 return
-            self._last_decile = step
+            self._last_decile, self._last_line = step, now
             self.stream.write(line + "\n")
         self.stream.flush()

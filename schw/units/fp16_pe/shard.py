@@ -9,7 +9,8 @@ once between them), and the golden model.
 
 Resume: every finished chunk is a record ``<op>-<k>.json`` in the state directory
 (``$SCHW_CACHE/fp16-full/<key>/``; the key hashes the Verilog under test, its top, the
-simulator and its version, the parameters, the chunk size and schw's sources), written
+simulator and its version, the parameters, the chunk size and the checker's sources:
+:func:`checker_digest`), written
 atomically by the client as the result arrives. A rerun submits only the chunks without a
 passing record.
 
@@ -29,7 +30,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from schw import cluster
+from schw import cluster, verify
 from schw.errors import ParamError
 from schw.output import generate, write_atomic
 from schw.registry import get
@@ -71,6 +72,7 @@ def run_chunk(params: dict, sim: str, texts: tuple[tuple[str, str], ...], top: s
             "mismatches": [{"index": m.index, "inputs": m.inputs, "expected": m.expected, "got": m.got}
                            for m in rep.mismatches[:10]],
             "cases": rep.details["cases"], "seconds": round(time.perf_counter() - t0, 3),
+            "harness_seconds": rep.details["harness_seconds"], "golden_seconds": rep.details["golden_seconds"],
             "host": os.uname().nodename, "pid": os.getpid()}
 
 
@@ -108,10 +110,22 @@ def tally(records: list[dict], expected: list[tuple[str, int]], chunk_bits: int)
                                                      else set())}
 
 
+def checker_digest() -> str:
+    """SHA-256 of what judges a chunk: this family's folder (golden model, contract, harness and
+    its C++/Verilog templates, chunk layout) and :mod:`schw.verify`. Edits elsewhere in schw keep
+    the records of a run that takes hours."""
+    h = hashlib.sha256()
+    here = Path(__file__).resolve().parent
+    for f in sorted(here.iterdir()) + [Path(verify.__file__).resolve()]:
+        if f.is_file() and f.suffix in cluster.SOURCE_SUFFIXES:
+            h.update(f.name.encode() + b"\0" + f.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
 def state_key(params, sim: str, texts, top: str, chunk_bits: int, tool_version) -> str:
     blob = json.dumps({"params": params.as_dict(), "sim": sim, "sim_version": tool_version, "top": top,
                        "texts": [[n, hashlib.sha256(t.encode()).hexdigest()] for n, t in texts],
-                       "chunk_bits": chunk_bits, "source": cluster.source_digest()}, sort_keys=True)
+                       "chunk_bits": chunk_bits, "checker": checker_digest()}, sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
@@ -211,7 +225,9 @@ def exhaustive_sharded(params, sim: str = "verilator", *, rtl=None, top=None, sc
          "problems": t["problems"], "failed_chunks": t["failed"], "resumed_chunks": resumed,
          "computed_chunks": len(records) - resumed, "workers": env["workers"], "state": str(state),
          "seconds": round(time.perf_counter() - t0, 1),
-         "task_seconds": round(sum(r["seconds"] for r in computed), 1)})
+         "task_seconds": round(sum(r["seconds"] for r in computed), 1),
+         "harness_seconds": round(sum(r.get("harness_seconds", 0) for r in computed), 1),
+         "golden_seconds": round(sum(r.get("golden_seconds", 0) for r in computed), 1)})
 
 
 class ShardedReport(harness.Fp16Report):
