@@ -4,6 +4,7 @@ digits (SC-MLP degrades gracefully with the flip rate, int8 and fp16 do not)."""
 
 import json
 import math
+import os
 
 import numpy as np
 import pytest
@@ -247,6 +248,10 @@ def test_seed_table_shape_on_digits(tmp_path, capsys):
     assert cli_main(["faults", "--json", "--quiet", "--plot", str(plot)]) == 0
     out = json.loads(capsys.readouterr().out)
     assert plot.stat().st_size > 10000 and plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    mask = os.umask(0)
+    os.umask(mask)
+    assert plot.stat().st_mode & 0o777 == 0o666 & ~mask  # the mode of any new file, not mkstemp's 0600
+    assert [f.name for f in tmp_path.iterdir()] == ["digits.png"]  # no temporary left
     rows = out["rows"]
     assert {"model", "flip_rate", "accuracy", "sites", "L", "seed"} <= set(rows[0])
     assert out["info"]["test_images"] == 359 and out["info"]["sizes"] == [64, 32, 10]

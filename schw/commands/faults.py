@@ -35,6 +35,9 @@ def _write_plot(summary, path: Path, title: str) -> None:
     os.close(fd)
     try:
         faults.plot(summary, tmp, title)
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(tmp, 0o666 & ~mask)  # mkstemp makes 0600: give the plot a normal file's mode
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
