@@ -308,7 +308,7 @@ def run(net: Network, u, y, sweep: Sweep, progress=None) -> list[dict]:
     rows = []
     for case in sweep.cases():
         sites = sweep.applied_sites(case.model)
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         if case.model == "float":
             acc = net.accuracy(u, y)
         elif case.model == "sc-mlp":
@@ -317,7 +317,7 @@ def run(net: Network, u, y, sweep: Sweep, progress=None) -> list[dict]:
             acc = binary_accuracy(net, u, y, case, sites)
         rows.append({"model": case.model, "L": case.length, "flip_rate": case.flip_rate, "bit_flip_rate": case.bit_rate(),
                      "sites": sites, "seed": case.seed, "accuracy": acc, "images": int(len(y)),
-                     "seconds": round(time.perf_counter() - t0, 3)})
+                     "seconds": round(time.perf_counter() - t0, 3), "cpu_seconds": round(time.process_time() - c0, 3)})
         if progress is not None:
             progress(rows[-1])
     return rows
