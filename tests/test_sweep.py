@@ -373,3 +373,8 @@ def test_ppa_metric(tmp_path):
     for name, _ in sweep.METRIC_COLUMNS["ppa"]:
         assert row[name] == pytest.approx(ref[name]) and row[name] > 0
     assert sweep.pareto_axis(options.metrics) == ("rmse", "energy_per_op_pj")
+
+
+def test_command_lists_the_metrics_of_schw_sweep():
+    from schw.commands import sweep as command
+    assert command.METRICS == sweep.METRICS

@@ -9,8 +9,11 @@ from pathlib import Path
 
 import click
 
-from .. import sweep
 from ..registry import load_all
+
+#: the metrics (schw.sweep.METRICS; the module itself, which pulls in Amaranth and the flows, is
+#: imported when a sweep runs, as schw.cli imports its flows, so that ``schw --help`` stays quick)
+METRICS = ("accuracy", "area", "ppa", "sim")
 
 #: the sweep's own options; a unit parameter may not take one of these names
 RESERVED = {"metrics", "scheduler", "workers", "out", "cache", "liberty", "sim", "vectors", "vector_seed",
@@ -28,7 +31,7 @@ def _multi_option(f: dataclasses.Field) -> click.Option:
 def _make(unit):
     @click.command(name=unit.name, help=f"Sweep {unit.name}: every combination of the comma lists is a point.")
     @click.option("--metrics", default="accuracy,area", show_default=True,
-                  help="comma list of: " + ", ".join(sweep.METRICS))
+                  help="comma list of: " + ", ".join(METRICS))
     @click.option("-o", "--out", type=click.Path(file_okay=False, path_type=Path), required=True,
                   help="output directory: results.csv, results.parquet, pareto.csv/png, sweep.json, points/")
     @click.option("--scheduler", default=None, help="a running Dask scheduler, tcp://HOST:PORT [a local cluster]")
@@ -51,6 +54,7 @@ def _make(unit):
     @click.option("--quiet", is_flag=True, help="no progress bar")
     def cmd(metrics, out, scheduler, workers, cache, liberty, activity, sim, vectors, vector_seed, accuracy_length,
             quiet, **kwargs):
+        from .. import sweep
         options = sweep.Options(metrics=sweep.parse_metrics(metrics), liberty=liberty, sim=sim, vectors=vectors,
                                 vector_seed=vector_seed, accuracy_length=accuracy_length, activity=activity)
         values = {f.name: kwargs.pop(f.name) for f in dataclasses.fields(unit.Params)}

@@ -26,6 +26,7 @@ import contextlib
 import hashlib
 import json
 import os
+import resource
 import tempfile
 import time
 from pathlib import Path
@@ -57,12 +58,18 @@ def _same(value):
     return value
 
 
+def _cpu() -> float:
+    """CPU seconds of this process and its finished children (the harness runs as one)."""
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 def run_chunk(params: dict, sim: str, texts: tuple[tuple[str, str], ...], top: str, op: str, k: int,
               chunk_bits: int) -> dict:
     """One chunk through the fast harness (runs on a worker); a small record of the outcome."""
     unit = get("fp16-pe")
     p = unit.Params(**params)
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), _cpu()
     inputs = harness.chunk_inputs(op, k, chunk_bits)
     rep = harness.check(unit, p, sim, inputs, rtl=_rtl_files(texts), top=top, seed=k, bubbles=0.0)
     return {"op": op, "chunk": k, "sent": len(inputs["op"]), "checked": int(rep.vectors),
@@ -73,6 +80,7 @@ def run_chunk(params: dict, sim: str, texts: tuple[tuple[str, str], ...], top: s
                            for m in rep.mismatches[:10]],
             "cases": rep.details["cases"], "seconds": round(time.perf_counter() - t0, 3),
             "harness_seconds": rep.details["harness_seconds"], "golden_seconds": rep.details["golden_seconds"],
+            "cpu_seconds": round(_cpu() - cpu0, 3),
             "host": os.uname().nodename, "pid": os.getpid()}
 
 
@@ -227,7 +235,8 @@ def exhaustive_sharded(params, sim: str = "verilator", *, rtl=None, top=None, sc
          "seconds": round(time.perf_counter() - t0, 1),
          "task_seconds": round(sum(r["seconds"] for r in computed), 1),
          "harness_seconds": round(sum(r.get("harness_seconds", 0) for r in computed), 1),
-         "golden_seconds": round(sum(r.get("golden_seconds", 0) for r in computed), 1)})
+         "golden_seconds": round(sum(r.get("golden_seconds", 0) for r in computed), 1),
+         "cpu_seconds": round(sum(r.get("cpu_seconds", 0) for r in computed), 1)})
 
 
 class ShardedReport(harness.Fp16Report):
