@@ -261,9 +261,9 @@ def test_killed_worker_loses_nothing(tmp_path):
                     return
                 names = cl.names(c)
                 busy = [names[a] for a, keys in c.processing().items() if keys and a in names]
-                assert busy, "no worker had a task when one was to be killed"
-                cl.kill(busy[0])
-                killed.append(busy[0])
+                if busy:  # else try again at the next result: the kill must hit a worker with work
+                    cl.kill(busy[0])
+                    killed.append(busy[0])
 
             points = []
             res = sweep.run("sc-mul", values, options, tmp_path / "out", client=c, progress=False,
@@ -282,13 +282,13 @@ def test_killed_worker_loses_nothing(tmp_path):
                 seen.append((op, k))
                 kill_busy()
 
-            rep = shard.exhaustive_sharded(p, client=c, chunk_bits=10, chunks=(0, 4), state_dir=tmp_path / "state",
+            rep = shard.exhaustive_sharded(p, client=c, chunk_bits=12, chunks=(0, 8), state_dir=tmp_path / "state",
                                            progress=False, on_result=kill_again)
             print(rep.summary())
             rep.raise_if_failed()
             assert len(killed) == 2
-            assert sorted(seen) == sorted((o, k) for o in ("mul", "add") for k in range(4))  # each exactly once
-            assert rep.vectors == 8 * 1024 and rep.details["computed_chunks"] == 8
+            assert sorted(seen) == sorted((o, k) for o in ("mul", "add") for k in range(8))  # each exactly once
+            assert rep.vectors == 16 * 4096 and rep.details["computed_chunks"] == 16
         assert _without_seconds(tmp_path / "out" / "results.csv") == _serial_csv("sc-mul", values, options)
     finally:
         cl.close()
