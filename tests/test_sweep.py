@@ -378,3 +378,21 @@ def test_ppa_metric(tmp_path):
 def test_command_lists_the_metrics_of_schw_sweep():
     from schw.commands import sweep as command
     assert command.METRICS == sweep.METRICS
+
+
+def test_worker_check_names_the_worker_and_the_missing_tool(dask_cluster):
+    """A tool missing on the workers fails the check before anything is scheduled, one line per
+    worker naming it and the tool; the tools they have come back with their versions."""
+    from schw.errors import ToolError
+    with dask_cluster.client(2) as c:
+        env = cluster.check_workers(c, ["numpy", "yosys"])
+        assert set(env["tools"]) == {"numpy", "yosys"} and len(env["workers"]) == 2
+        with pytest.raises(ToolError) as e:
+            cluster.check_workers(c, ["numpy", "no-such-tool"])
+        addresses = list(dask_cluster.names(c))
+    text = str(e.value)
+    assert "nothing was scheduled" in text
+    lines = text.splitlines()[1:]
+    assert len(lines) == 2 and all("no-such-tool not installed" in ln for ln in lines)
+    for address in addresses:
+        assert any(f"worker {address}" in ln for ln in lines)
