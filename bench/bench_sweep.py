@@ -1,6 +1,8 @@
 """Throughput of the Dask jobs: schw sweep points per minute, sharded FP16 vectors per second.
 
     python bench/bench_sweep.py                   # accuracy+area sweep of sc-mul, 1 vs 2 local workers
+    python bench/bench_sweep.py --processes       # the same on `dask scheduler` + `dask worker` processes
+                                                  # started as the docs say (each in its own session)
     python bench/bench_sweep.py --fp16 --chunks 6 # sharded exhaustive fp16-pe: 1 vs 2 workers,
                                                   # projected to 16 and 64 workers
 
@@ -21,7 +23,13 @@ sessions are busy, a second worker in the same session gains little.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
+import signal
+import socket
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -38,27 +46,54 @@ def _emit(**row):
     print(json.dumps(row), flush=True)
 
 
-def bench_sweep(workers: list[int]) -> None:
+@contextlib.contextmanager
+def process_cluster(n: int):
+    """``dask scheduler`` and ``n`` ``dask worker --nworkers 1 --nthreads 1`` processes on loopback,
+    each started in its own session as from its own shell; a client on them; all killed at the end."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    address = f"tcp://127.0.0.1:{port}"
+    run = lambda *a: subprocess.Popen([sys.executable, "-m", "dask", *a], stdout=subprocess.DEVNULL,  # noqa: E731
+                                      stderr=subprocess.DEVNULL, start_new_session=True)
+    procs = [run("scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard")]
+    try:
+        procs += [run("worker", address, "--nworkers", "1", "--nthreads", "1", "--no-dashboard",
+                      "--death-timeout", "30") for _ in range(n)]
+        with cluster.connect(address, worker_timeout=60) as c:
+            c.wait_for_workers(n, timeout=60)
+            yield c
+    finally:
+        for p in procs:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(p.pid, signal.SIGKILL)
+            p.wait()
+
+
+def bench_sweep(workers: list[int], processes: bool = False) -> None:
     options = sweep.Options(metrics=("accuracy", "area"))
     for n in workers:
         t0 = time.perf_counter()
-        with cluster.connect(workers=n) as c, tempfile.TemporaryDirectory(prefix="schw-bench-sweep-") as tmp:
+        start = process_cluster(n) if processes else cluster.connect(workers=n)
+        with start as c, tempfile.TemporaryDirectory(prefix="schw-bench-sweep-") as tmp:
             startup = time.perf_counter() - t0
             t1 = time.perf_counter()
             res = sweep.run("sc-mul", SWEEP, options, Path(tmp), client=c, progress=False)
             dt = time.perf_counter() - t1
-        _emit(bench="sweep", unit="sc-mul", metrics="accuracy,area", workers=n, points=len(res.rows),
+        _emit(bench="sweep", cluster="processes" if processes else "local", unit="sc-mul", metrics="accuracy,area",
+              workers=n, points=len(res.rows),
               computed=res.computed, failed=res.failed, seconds=round(dt, 1), startup_seconds=round(startup, 1),
               points_per_min=round(60 * len(res.rows) / dt, 1),
               point_seconds_sum=round(sum(r["seconds"] or 0 for r in res.rows), 1))
 
 
-def bench_fp16(workers: list[int], chunks: int, chunk_bits: int = 22) -> None:
+def bench_fp16(workers: list[int], chunks: int, chunk_bits: int = 22, processes: bool = False) -> None:
     p = get("fp16-pe").Params(stages=2)
     mid = (1 << (32 - chunk_bits)) // 2
     rates = {}
     for n in workers:
-        with cluster.connect(workers=n) as c, tempfile.TemporaryDirectory(prefix="schw-bench-fp16-") as tmp:
+        start = process_cluster(n) if processes else cluster.connect(workers=n)
+        with start as c, tempfile.TemporaryDirectory(prefix="schw-bench-fp16-") as tmp:
             shard.exhaustive_sharded(p, client=c, chunk_bits=chunk_bits, chunks=(0, 1), ops=("mul",),
                                      state_dir=Path(tmp) / "warm", progress=False)  # each worker: model, imports
             t0 = time.perf_counter()
@@ -67,7 +102,7 @@ def bench_fp16(workers: list[int], chunks: int, chunk_bits: int = 22) -> None:
             dt = time.perf_counter() - t0
         rates[n] = rep.vectors / dt
         cpu_rate = rep.vectors / max(rep.details["cpu_seconds"], 1e-9)
-        _emit(bench="fp16_sharded", workers=n, vectors=rep.vectors, passed=rep.passed, chunk_bits=chunk_bits,
+        _emit(bench="fp16_sharded", cluster="processes" if processes else "local", workers=n, vectors=rep.vectors, passed=rep.passed, chunk_bits=chunk_bits,
               seconds=round(dt, 1), vectors_per_s=round(rates[n]), task_seconds=rep.details["task_seconds"],
               harness_seconds=rep.details["harness_seconds"], golden_seconds=rep.details["golden_seconds"],
               cpu_seconds=rep.details["cpu_seconds"],
@@ -86,12 +121,14 @@ def main() -> None:
     ap.add_argument("--workers", default="1,2", help="local worker counts to compare")
     ap.add_argument("--fp16", action="store_true", help="sharded exhaustive fp16-pe instead of the sweep")
     ap.add_argument("--chunks", type=int, default=6, help="--fp16: chunks of 2^22 vectors per op")
+    ap.add_argument("--processes", action="store_true",
+                    help="on dask scheduler/worker processes started as docs/sweep.md says (each its own session)")
     args = ap.parse_args()
     workers = [int(x) for x in args.workers.split(",")]
     if args.fp16:
-        bench_fp16(workers, args.chunks)
+        bench_fp16(workers, args.chunks, processes=args.processes)
     else:
-        bench_sweep(workers)
+        bench_sweep(workers, args.processes)
 
 
 if __name__ == "__main__":
