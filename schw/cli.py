@@ -24,7 +24,8 @@ from .params import expand
 from .registry import LOAD_ERRORS, load_all
 
 # Option names the commands use themselves; a unit parameter may not take one of these.
-RESERVED = {"out", "sim", "rtl", "top", "liberty", "json", "plot", "lengths", "vectors", "vector_seed", "keep", "full", "scheduler", "workers"}
+RESERVED = {"out", "sim", "rtl", "top", "liberty", "json", "plot", "lengths", "vectors", "vector_seed", "keep", "full", "scheduler", "workers",
+            "hier", "hier_plain"}
 
 
 def _field_option(f: dataclasses.Field, multi: bool = False) -> click.Option:
@@ -207,11 +208,18 @@ def _make_synth(unit):
                   help="cell library: schw45 (area only, 45 nm areas), osu018 (OSU 0.18 um, Debian "
                        "qflow-tech-osu018) or a liberty (.lib) file")
     @click.option("--json", "as_json", is_flag=True, help="print the report as JSON")
-    def cmd(liberty, as_json, **kwargs):
-        from .synth import render, synthesize
+    @click.option("--hier", is_flag=True, help="hierarchical: map the repeated module (pe-array: the PE) once and "
+                  "count it at its area inside a flat small instance (pe-array: 2x2), plus the shell (the rest, flat)")
+    @click.option("--hier-plain", is_flag=True, help="hierarchical, the PE counted at its area alone (no calibration)")
+    def cmd(liberty, as_json, hier, hier_plain, **kwargs):
+        from .synth import render, render_hierarchical, synthesize, synthesize_hierarchical
         p = _params(unit, _unit_values(unit, kwargs))
-        report = synthesize(unit, p, liberty)
-        click.echo(json.dumps(report, indent=2) if as_json else render(report))
+        if hier or hier_plain:
+            calibrate = not hier_plain and getattr(unit, "hier_calibration", None) is not None
+            report = synthesize_hierarchical(unit, p, liberty, calibrate=calibrate)
+        else:
+            report = synthesize(unit, p, liberty)
+        click.echo(json.dumps(report, indent=2) if as_json else (render_hierarchical if hier or hier_plain else render)(report))
     return cmd
 
 

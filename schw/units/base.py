@@ -42,8 +42,11 @@ class Unit:
     #: with its own driver (fast harness, tiling) replaces the generic handshake regression
     regression = None
     #: optional ``hier_parts(p) -> [(module, count)]``: modules the generated Verilog repeats
-    #: (pe-array: the PE, R*C times); ``schw synth --hier`` maps each once and counts it
+    #: (pe-array: the PE, R*C times); ``schw synth --hier`` maps each once and counts it.
+    #: optional ``hier_calibration(p) -> params``: a small instance whose flat synthesis is quick
+    #: (pe-array: 2x2), on which the parts' area inside a flat design is measured
     hier_parts = None
+    hier_calibration = None
 
     def latency_cycles(self, p) -> int | None:
         return None

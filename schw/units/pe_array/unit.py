@@ -3,6 +3,7 @@ tiling regression put together."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 
@@ -51,6 +52,10 @@ class PeArrayUnit(Unit):
     def hier_parts(self, p):
         """For hierarchical synthesis: the PE module, instantiated R x C times."""
         return [(self.pe_module(p), p.R * p.C)]
+
+    def hier_calibration(self, p):
+        """For calibrated hierarchical synthesis: the 2x2 array (at most R x C) of the same PE and dataflow."""
+        return dataclasses.replace(p, rows=min(p.R, 2), cols=min(p.C, 2))
 
     operation_name = "one multiply-accumulate (MAC)"
 
