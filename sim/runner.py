@@ -19,10 +19,12 @@ import tempfile
 from pathlib import Path
 
 from schw import tools
-from schw.errors import ToolError
+from schw.errors import ParamError, ToolError
 
 TIMESCALE = ("1ns", "1ps")
 STAMP = "schw-build.ok"
+#: waveform formats ``run(waves=FILE)`` writes, by the file's extension
+WAVE_FORMATS = {".vcd": "vcd", ".fst": "fst"}
 
 
 def cache_root() -> Path:
@@ -78,16 +80,50 @@ def _public_top(build_dir: Path, top: str) -> Path:
     return vlt
 
 
-def build(sim: str, sources: list[Path], top: str, build_args: list[str] | None = None):
-    """Build (or reuse) a simulation of ``top``; returns (runner, build_dir)."""
+def wave_format(path: Path) -> str:
+    """``vcd`` or ``fst`` from a waveform file name; anything else is a usage error (--waves)."""
+    fmt = WAVE_FORMATS.get(Path(path).suffix.lower())
+    if fmt is None:
+        raise ParamError("waves", "a waveform file name ending in .vcd or .fst", str(path))
+    return fmt
+
+
+def _runner(sim: str, dumper: str | None = None):
+    """cocotb's runner for ``sim``. Icarus: vvp picks the dump format from an extended argument
+    and cocotb's runner always passes ``-fst`` (waves) or ``-none``; ``dumper`` puts ``-vcd`` in
+    its place for a VCD."""
+    from cocotb_tools.runner import Icarus, get_runner
+
+    if sim != "icarus" or dumper in (None, "fst"):
+        return get_runner(sim)
+
+    class _Icarus(Icarus):
+        def _test_command(self):
+            return [[f"-{dumper}" if a == "-fst" else a for a in cmd] for cmd in super()._test_command()]
+
+    return _Icarus()
+
+
+def build(sim: str, sources: list[Path], top: str, build_args: list[str] | None = None, waves: str | None = None):
+    """Build (or reuse) a simulation of ``top``; returns (runner, build_dir).
+
+    ``waves`` (``vcd`` | ``fst``): a build that can record a waveform of every signal of the
+    design (cached apart from the plain build). Icarus: cocotb's dump module
+    (``$dumpvars(0, <top>)``; the format is chosen when the simulation runs). Verilator:
+    ``--trace`` (VCD) or ``--trace-fst``, with ``--trace-underscore`` so that netlist nets
+    (``_042_``) are recorded too."""
     tools.require_simulator(sim)
-    from cocotb_tools.runner import get_runner
 
     build_args = list(build_args or [])
     if sim == "verilator":
         build_args = ["-Wno-fatal", "-O2", "--no-public-flat-rw", *build_args]
-    runner = get_runner(sim)
-    with build_slot("builds", sim, top, _build_parts(sim, sources, top, build_args)) as (build_dir, done):
+        if waves:
+            build_args += ["--trace-underscore"] + (["--trace-fst"] if waves == "fst" else [])
+    runner = _runner(sim)
+    key = _build_parts(sim, sources, top, build_args)
+    if waves and sim == "icarus":
+        key.append(b"waves")  # one waves build serves VCD and FST (vvp chooses at run time)
+    with build_slot("builds", sim, top, key) as (build_dir, done):
         if not done:
             log = build_dir / "build.log"
             if sim == "verilator":
@@ -100,24 +136,43 @@ def build(sim: str, sources: list[Path], top: str, build_args: list[str] | None 
                     build_args=build_args,
                     timescale=TIMESCALE,
                     always=True,
+                    waves=bool(waves),
                     log_file=str(log),
                 )
             except (SystemExit, Exception) as e:  # the runner exits or raises on a failed compile
+                if waves == "fst" and "lz4.h" in _tail(log, 200):
+                    raise ToolError("Verilator's FST writer needs the LZ4 headers: sudo apt-get install -y "
+                                    "liblz4-dev (or write a .vcd)") from e
                 raise ToolError(f"{sim} failed to build {top}:\n{_tail(log)}") from e
             mark_built(build_dir)
     return runner, build_dir
 
 
 def run(sim: str, sources: list[Path], top: str, test_module: str, job: dict,
-        build_args: list[str] | None = None, keep: Path | None = None) -> dict:
+        build_args: list[str] | None = None, keep: Path | None = None, waves: Path | None = None) -> dict:
     """Run the cocotb test module ``test_module`` against ``top`` with ``job``; returns the
     testbench's results. A dotted name (``schw.units.fp16_pe.tb``) is used as it is; a bare name
     (``tb_handshake``) means ``schw.sim.<test_module>``.
 
     ``keep``: a directory to keep the job, results and simulator log in (default: a temporary
     directory removed afterwards).
+    ``waves``: write a waveform of the whole run to this file (``.vcd`` or ``.fst``; every
+    signal of ``top`` and everything below it).
     """
-    runner, build_dir = build(sim, sources, top, build_args)
+    fmt = wave_format(waves) if waves is not None else None
+    if waves is not None:
+        waves = Path(waves).resolve()
+        waves.parent.mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(FileNotFoundError):
+            waves.unlink()
+    _, build_dir = build(sim, sources, top, build_args, waves=fmt)
+    runner = _runner(sim, fmt)
+    if fmt and sim == "icarus":
+        wave_args = {"plusargs": [f"+dumpfile_path={waves}"]}
+    elif fmt:
+        wave_args = {"test_args": ["--trace-file", str(waves)]}
+    else:
+        wave_args = {}
     module = test_module if "." in test_module else f"schw.sim.{test_module}"
     work = Path(keep) if keep else Path(tempfile.mkdtemp(prefix=f"schw-{sim}-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -137,7 +192,9 @@ def run(sim: str, sources: list[Path], top: str, test_module: str, job: dict,
                            "PYTHONWARNINGS": "ignore"},
                 results_xml=str(work / "results.xml"),
                 timescale=TIMESCALE,
+                waves=bool(fmt),
                 log_file=str(log),
+                **wave_args,
             )
         except SystemExit as e:
             raise ToolError(f"{sim} simulation of {top} failed (exit {e.code}):\n{_tail(log)}") from None
@@ -147,6 +204,8 @@ def run(sim: str, sources: list[Path], top: str, test_module: str, job: dict,
         tests, failed = get_results(work / "results.xml")
         if failed or not tests:
             raise ToolError(f"{sim}: testbench {test_module} failed on {top}:\n{_tail(log)}")
+        if waves is not None and not (waves.is_file() and waves.stat().st_size > 0):
+            raise ToolError(f"{sim} wrote no waveform to {waves}:\n{_tail(log)}")
         return json.loads(results_file.read_text())
     finally:
         if not keep:
