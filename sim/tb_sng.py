@@ -4,7 +4,8 @@ Reads the job from ``SCHW_JOB``: ``inputs`` maps each input port (restart, step,
 value per clock cycle, ``outputs`` names the ports to record (code<c>, bit<c>). After a
 synchronous reset it drives cycle i's inputs after falling edge i-1 and records the outputs in
 the same cycle, before rising edge i (they are combinational from the state and the operands),
-so output i shows position i. Writes ``outputs`` and ``vectors`` (cycles) to ``SCHW_RESULTS``.
+so output i shows position i. Writes ``outputs`` and ``vectors`` (cycles) to ``SCHW_RESULTS``;
+an output with X/Z bits is recorded as ``None`` (a mismatch on the host).
 """
 
 import cocotb
@@ -25,7 +26,7 @@ async def run_cycles(dut):
             port.value = int(values[i])
         await ReadOnly()
         for name, port in ports_out:
-            outputs[name].append(int(port.value))
+            outputs[name].append(tbutil.value(port))
         await FallingEdge(dut.clk)
 
     tbutil.write_results(outputs=outputs, vectors=count)

@@ -3,6 +3,11 @@
 The host (:func:`schw.sim.runner.run`) writes the job as JSON to the file named by ``SCHW_JOB``
 and reads the results from the file named by ``SCHW_RESULTS``. Every testbench clocks ``clk``
 with :data:`PERIOD_NS` and starts with a synchronous reset on ``rst``.
+
+Outputs are read with :func:`value`: a value with X or Z bits (a 4-state simulator, e.g. an
+unreset register in a gate-level netlist on Icarus) is recorded as ``None`` (JSON ``null``),
+which the host reports as a mismatch (``result is X/Z at vector 17``), never as a number and
+never as a crash of the testbench.
 """
 
 import json
@@ -12,6 +17,14 @@ from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles, FallingEdge
 
 PERIOD_NS = 10
+
+
+def value(port) -> int | None:
+    """The port's value as an int, or None while it has X or Z bits."""
+    try:
+        return int(port.value)
+    except ValueError:
+        return None
 
 
 def load_job() -> dict:

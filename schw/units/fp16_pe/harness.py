@@ -33,7 +33,7 @@ from schw import tools
 from schw.errors import ParamError, ToolError
 from schw.registry import get
 from schw.sim import runner
-from schw.verify import Mismatch, Report, compare, rtl_from_params, rtl_sources
+from schw.verify import X, Mismatch, Report, compare, rtl_from_params, rtl_sources
 
 from .vectors import class_cross, directed, generate
 
@@ -54,6 +54,19 @@ VERILATOR_PCH_FIX = ["-MAKEFLAGS", "CFG_CXXFLAGS_PCH_I=-include"]
 VERILATOR_NO_SPLIT = ["--output-split", "0"]
 
 
+#: a result or flags value the Icarus harness printed with x or z digits (never a real value)
+XZ = -2
+
+
+def _hex(text: str) -> int:
+    """A hex value from the Icarus harness; :data:`XZ` when it has x or z digits."""
+    return XZ if any(ch in "xXzZ" for ch in text) else int(text, 16)
+
+
+def _shown(v: int):
+    return X if v == XZ else int(v)
+
+
 def _template_text(name: str) -> str:
     return resources.files(__package__).joinpath(name).read_text()
 
@@ -65,10 +78,14 @@ def _run(cmd: list[str], cwd: Path, what: str) -> None:
         raise ToolError(f"{what} failed (exit {out.returncode}):\n{tail}")
 
 
-def build(sim: str, sources: list[Path], top: str, width: int) -> Path:
+def build(sim: str, sources: list[Path], top: str, width: int, waves: str | None = None) -> Path:
     """Compile (or reuse) the harness around ``top``; returns the executable (Verilator) or the
-    vvp image (Icarus)."""
+    vvp image (Icarus). ``waves`` (``vcd`` | ``fst``): a Verilator build that can trace (cached
+    apart); the Icarus harness always can (``+waves=FILE``)."""
     sources = [Path(s).resolve() for s in sources]
+    trace = []
+    if sim == "verilator" and waves:
+        trace = ["--trace-fst" if waves == "fst" else "--trace", "--trace-underscore", "--timescale", "1ns/1ps"]
     tool = tools.require(sim)
     srcs = [s.read_bytes() for s in sources]
     if sim == "verilator":
@@ -80,7 +97,7 @@ def build(sim: str, sources: list[Path], top: str, width: int) -> Path:
         exe_name = "harness.vvp"
     else:
         raise ToolError(f"unknown simulator {sim!r} (verilator or icarus)")
-    parts = [sim.encode(), top.encode(), str(tool.version).encode(), harness.encode(), *srcs]
+    parts = [sim.encode(), top.encode(), str(tool.version).encode(), harness.encode(), " ".join(trace).encode(), *srcs]
     with runner.build_slot("fp16fast", sim, top, parts) as (d, done):
         exe = d / exe_name
         if done and exe.exists():
@@ -90,9 +107,15 @@ def build(sim: str, sources: list[Path], top: str, width: int) -> Path:
             cmd = [tools.find("verilator").path, "--cc", "--exe", "--build", "-j", "2", "-O3",
                    "--x-assign", "fast", "--x-initial", "fast", "--noassert", "-Wno-fatal", "-Wno-lint",
                    "-Wno-style", "--top-module", top, "--prefix", "Vdut", "-CFLAGS", "-O1",
-                   "--Mdir", "obj", "-o", "harness", *VERILATOR_PCH_FIX, "harness.cpp",
+                   "--Mdir", "obj", "-o", "harness", *VERILATOR_PCH_FIX, *trace, "harness.cpp",
                    *[str(s) for s in sources]]
-            _run(cmd, d, f"verilator build of the fp16 harness around {top}")
+            try:
+                _run(cmd, d, f"verilator build of the fp16 harness around {top}")
+            except ToolError as e:
+                if waves == "fst" and "lz4.h" in str(e):
+                    raise ToolError("Verilator's FST writer needs the LZ4 headers: sudo apt-get install -y "
+                                    "liblz4-dev (or write a .vcd)") from None
+                raise
         else:
             (d / "harness.v").write_text(harness)
             cmd = ["iverilog", "-g2012", "-o", str(exe), "-s", "fp16_harness", "harness.v",
@@ -119,12 +142,16 @@ def schedule(n: int, bubbles: float, seed: int, width: int):
 
 
 def simulate(sim: str, sources: list[Path], top: str, width: int, inputs: dict,
-             bubbles: float = 0.1, seed: int = 1) -> dict:
+             bubbles: float = 0.1, seed: int = 1, waves: Path | None = None) -> dict:
     """Run ``inputs`` (arrays op, rm, a, b, c) through the RTL. Returns ``result``, ``flags``
-    (the first ``n`` outputs seen, in order), ``latency`` (output cycle minus input cycle, per
-    output), ``outputs`` (number seen), ``extra`` (``result``, ``flags``, ``cycle`` of any outputs
-    beyond the ``n`` valid inputs), ``seconds``."""
-    exe = build(sim, sources, top, width)
+    (the first ``n`` outputs seen, in order; :data:`XZ` where a value had X/Z bits, Icarus),
+    ``latency`` (output cycle minus input cycle, per output), ``outputs`` (number seen),
+    ``extra`` (``result``, ``flags``, ``cycle`` of any outputs beyond the ``n`` valid inputs),
+    ``problems`` (``out_valid`` with X/Z bits), ``seconds``. ``waves``: a waveform file (``.vcd``
+    or ``.fst``) of the run, every signal of the DUT."""
+    fmt = runner.wave_format(waves) if waves is not None else None
+    exe = build(sim, sources, top, width, fmt)
+    problems = []
     n = len(inputs["op"])
     at, lines = schedule(n, bubbles, seed, width)
     lines["valid"][at] = 1
@@ -135,26 +162,31 @@ def simulate(sim: str, sources: list[Path], top: str, width: int, inputs: dict,
         t0 = time.perf_counter()
         if sim == "verilator":
             lines.tofile(tmp / "in.bin")
-            _run([str(exe), str(tmp / "in.bin"), str(tmp / "out.bin"), str(DRAIN)], tmp, "fp16 harness (verilator)")
+            _run([str(exe), str(tmp / "in.bin"), str(tmp / "out.bin"), str(DRAIN),
+                  *([str(Path(waves).resolve())] if waves is not None else [])], tmp, "fp16 harness (verilator)")
             out = np.fromfile(tmp / "out.bin", dtype=OUT)
             res, flg, cyc = out["result"].astype(np.int64), out["flags"].astype(np.int64), out["cycle"].astype(np.int64)
         else:
             cols = [lines["valid"], lines["op"], lines["rm"], lines["a"], lines["b"], lines["c"]]
             fmt = ["%x", "%x", "%x", "%04x", "%04x", "%08x" if width == 32 else "%04x"]
             np.savetxt(tmp / "in.txt", np.column_stack([c.astype(np.int64) for c in cols]), fmt=fmt)
+            dump = [f"+waves={Path(waves).resolve()}", f"-{fmt}"] if waves is not None else []
             _run(["vvp", "-n", str(exe), f"+vectors={tmp / 'in.txt'}", f"+results={tmp / 'out.txt'}",
-                  f"+drain={DRAIN}"], tmp, "fp16 harness (icarus)")
+                  f"+drain={DRAIN}", *dump], tmp, "fp16 harness (icarus)")
             text = (tmp / "out.txt").read_text().split()
-            if any(("x" in t or "z" in t) for t in text[:]):
-                raise ToolError("fp16 harness (icarus): X or Z on result/flags while out_valid was high")
-            vals = np.array(text, dtype=object).reshape(-1, 3) if text else np.zeros((0, 3), dtype=object)
-            res = np.array([int(v, 16) for v in vals[:, 0]], dtype=np.int64)
-            flg = np.array([int(v, 16) for v in vals[:, 1]], dtype=np.int64)
-            cyc = np.array([int(v) for v in vals[:, 2]], dtype=np.int64)
+            vals = np.array(text, dtype=object).reshape(-1, 4) if text else np.zeros((0, 4), dtype=object)
+            unknown = vals[:, 0] != "1"  # out_valid x or z
+            problems += [f"out_valid is X/Z at cycle {c}" for c in vals[unknown, 3][:20]]
+            vals = vals[~unknown]
+            res = np.array([_hex(v) for v in vals[:, 1]], dtype=np.int64)
+            flg = np.array([_hex(v) for v in vals[:, 2]], dtype=np.int64)
+            cyc = np.array([int(v) for v in vals[:, 3]], dtype=np.int64)
         seconds = time.perf_counter() - t0
     k = min(len(res), n)
+    if waves is not None and not (Path(waves).is_file() and Path(waves).stat().st_size > 0):
+        raise ToolError(f"fp16 harness ({sim}) wrote no waveform to {waves}")
     return {"result": res[:k], "flags": flg[:k], "latency": cyc[:k] - at[:k], "outputs": len(res),
-            "extra": {"result": res[k:], "flags": flg[k:], "cycle": cyc[k:]},
+            "extra": {"result": res[k:], "flags": flg[k:], "cycle": cyc[k:]}, "problems": problems,
             "seconds": seconds, "cycles": len(lines)}
 
 
@@ -202,7 +234,7 @@ class Fp16Report(Report):
 
 
 def check(unit, params, sim: str, inputs: dict, *, rtl: list[Path] | None = None, top: str | None = None,
-          seed: int = 1, bubbles: float = 0.1, chunk: int = 1 << 18):
+          seed: int = 1, bubbles: float = 0.1, chunk: int = 1 << 18, waves: Path | None = None):
     """Golden model vs RTL on ``inputs`` through the fast path; returns a
     :class:`Fp16Report` whose ``details`` hold the per-(op, mode) case counts, timings and
     protocol problems. Fails (``passed`` false) on any result or flag mismatch, a missing or
@@ -218,7 +250,7 @@ def check(unit, params, sim: str, inputs: dict, *, rtl: list[Path] | None = None
     with tempfile.TemporaryDirectory(prefix="schw-rtl-") as tmp:
         sources, top = rtl_sources(unit, params, rtl, top, Path(tmp))
         t0 = time.perf_counter()
-        got = simulate(sim, sources, top, params.width, inputs, bubbles=bubbles, seed=seed)
+        got = simulate(sim, sources, top, params.width, inputs, bubbles=bubbles, seed=seed, waves=waves)
     t_sim = time.perf_counter() - t0
     t0 = time.perf_counter()
     exp_r = np.empty(n, dtype=np.int64)
@@ -230,20 +262,20 @@ def check(unit, params, sim: str, inputs: dict, *, rtl: list[Path] | None = None
     t_gold = time.perf_counter() - t0
 
     k = len(got["result"])
-    problems = []
+    problems = list(got["problems"])
     if got["outputs"] != n:
         problems.append(f"{got['outputs']} outputs (out_valid cycles) for {n} valid inputs")
     bad = np.flatnonzero((got["result"] != exp_r[:k]) | (got["flags"] != exp_f[:k]))
     mismatches = [Mismatch(int(i), {p: int(inputs[p][i]) for p in PORTS},
                            {"result": int(exp_r[i]), "flags": int(exp_f[i])},
-                           {"result": int(got["result"][i]), "flags": int(got["flags"][i])})
+                           {"result": _shown(got["result"][i]), "flags": _shown(got["flags"][i])})
                   for i in bad[:10000]]
     missing = [Mismatch(int(i), {p: int(inputs[p][i]) for p in PORTS},
                         {"result": int(exp_r[i]), "flags": int(exp_f[i])}, {"result": -1, "flags": -1})
                for i in range(k, min(n, k + 100))]
     ex = got["extra"]
     extra = [Mismatch(n + j, {"cycle": int(ex["cycle"][j])}, {"result": -1, "flags": -1},
-                      {"result": int(ex["result"][j]), "flags": int(ex["flags"][j])})
+                      {"result": _shown(ex["result"][j]), "flags": _shown(ex["flags"][j])})
              for j in range(min(len(ex["result"]), 100))]
     lat = sorted(set(int(x) for x in np.unique(got["latency"])))
     ops = np.asarray(inputs["op"], dtype=np.int64)
@@ -315,7 +347,7 @@ def interleave(vectors: dict, seed: int, n: int) -> dict:
 
 
 def pipeline_check(unit, params, sim: str, *, rtl=None, top=None, seed: int = 1, count: int = 300,
-                   resets: int = 3, bubbles: float = 0.3, keep=None):
+                   resets: int = 3, bubbles: float = 0.3, keep=None, waves=None):
     """The cocotb testbench (:mod:`schw.units.fp16_pe.tb`) streams ``count`` vectors with op and rm
     changing every cycle, seeded bubbles and ``resets`` reset pulses in mid-stream. Returns a
     :class:`schw.verify.Report` over the delivered vectors (killed ones listed in ``details``)."""
@@ -329,38 +361,51 @@ def pipeline_check(unit, params, sim: str, *, rtl=None, top=None, seed: int = 1,
            "reset_before": reset_before}
     with tempfile.TemporaryDirectory(prefix="schw-rtl-") as tmp:
         sources, top = rtl_sources(unit, params, rtl, top, Path(tmp))
-        results = runner.run(sim, sources, top, unit.testbench, job, keep=keep,
+        results = runner.run(sim, sources, top, unit.testbench, job, keep=keep, waves=waves,
                              build_args=VERILATOR_NO_SPLIT if sim == "verilator" else None)
     killed = set(results.get("killed", []))
     keep_idx = np.array([i for i in range(n) if i not in killed], dtype=np.int64)
     sel = lambda d: {k: np.asarray(v)[keep_idx] for k, v in d.items()}  # noqa: E731
-    got = {k: np.asarray(results["outputs"][k], dtype=np.int64) for k in ("result", "flags")}
+    got = {k: np.asarray(results["outputs"][k], dtype=object) for k in ("result", "flags")}  # None: X/Z
     mismatches = compare(sel(inputs), sel(expected), sel(got))
     for mm in mismatches:
         mm.index = int(keep_idx[mm.index])
     return Report(unit.name, sim, top, int(results["vectors"]), seed, mismatches,
                   unit.latency_cycles(params), results.get("latency_cycles", []),
                   {"path": "cocotb pipeline", "killed_by_reset": len(killed), "resets": len(reset_before),
-                   "bubbles": bubbles, "cases": case_counts(inputs["op"][keep_idx], inputs["rm"][keep_idx])})
+                   "bubbles": bubbles, "cases": case_counts(inputs["op"][keep_idx], inputs["rm"][keep_idx])},
+                  list(results.get("violations", [])))
+
+
+def pipeline_waves(waves: Path) -> Path:
+    """Where ``--waves FILE`` puts the cocotb pipeline run's waveform: ``FILE`` with
+    ``.pipeline`` before the extension (``run.vcd`` -> ``run.pipeline.vcd``)."""
+    waves = Path(waves)
+    return waves.with_name(f"{waves.stem}.pipeline{waves.suffix}")
 
 
 def full_regression(unit, params, sim: str, *, rtl=None, top=None, seed: int = 1, count: int | None = None,
-                    keep=None):
+                    keep=None, waves=None):
     """What ``schw sim|verify fp16-pe`` run: the fast path (Verilator: corner classes, directed
     cases and ``count`` random vectors, default 1,000,000; Icarus: a sample of about ``count``
-    vectors, default 20,000), then the cocotb pipeline run (bubbles, resets). One report."""
+    vectors, default 20,000), then the cocotb pipeline run (bubbles, resets). One report.
+    ``waves=FILE``: the fast path's waveform in ``FILE``, the pipeline run's in
+    :func:`pipeline_waves` (``FILE.pipeline.vcd``)."""
     count = DEFAULT_COUNT.get(sim, 20_000) if count is None else count
     if sim == "verilator":
         inputs = unit.vectors(params, seed, count)
     else:
         inputs = sample_vectors(params.acc, seed, count)
-    fast = check(unit, params, sim, inputs, rtl=rtl, top=top, seed=seed)
-    pipe = pipeline_check(unit, params, sim, rtl=rtl, top=top, seed=seed, keep=keep)
+    fast = check(unit, params, sim, inputs, rtl=rtl, top=top, seed=seed, waves=waves)
+    pipe = pipeline_check(unit, params, sim, rtl=rtl, top=top, seed=seed, keep=keep,
+                          waves=pipeline_waves(waves) if waves is not None else None)
+    extra = {"waves_pipeline": str(pipeline_waves(waves).resolve())} if waves is not None else {}
     return Fp16Report(fast.unit, sim, fast.top, fast.vectors + pipe.vectors, seed,
                       fast.mismatches + pipe.mismatches, fast.latency_expected,
                       sorted(set(fast.latency_seen) | set(pipe.latency_seen)),
                       {**fast.details, "pipeline": pipe.details, "pipeline_vectors": pipe.vectors,
-                       "fast_vectors": fast.vectors, "pipeline_mismatches": len(pipe.mismatches)})
+                       "fast_vectors": fast.vectors, "pipeline_mismatches": len(pipe.mismatches), **extra},
+                      fast.violations + pipe.violations)
 
 
 # ---- exhaustive binary16 mul and add (the --full job) -----------------------------------------

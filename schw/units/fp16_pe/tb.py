@@ -8,10 +8,11 @@ change every cycle. Samples the outputs every cycle just before the rising edge;
 went in in cycle t must come out in cycle t+S, unless a reset edge came while it was in flight
 (it is then dropped: "killed"). Outputs are matched to vectors in order.
 
-Writes ``SCHW_RESULTS``: ``outputs`` {result, flags} per vector (-1 for killed vectors),
-``killed`` (indices), ``latency_cycles`` (per delivered vector), ``vectors`` (delivered count).
-The testbench fails on protocol errors: ``out_valid`` with nothing in flight, a vector that
-never comes out, X/Z on a valid output.
+Writes ``SCHW_RESULTS``: ``outputs`` {result, flags} per vector (-1 for killed vectors,
+``None`` for a value with X/Z bits: a mismatch on the host), ``killed`` (indices),
+``latency_cycles`` (per delivered vector), ``vectors`` (delivered count), ``violations``
+of the protocol: ``out_valid`` with X/Z bits (read as 0), ``out_valid`` with nothing in flight,
+vectors that never come out (their outputs stay -1: mismatches on the host).
 """
 
 import random
@@ -40,7 +41,7 @@ async def run_vectors(dut):
     await tbutil.start_and_reset(dut, [dut.in_valid, *(getattr(dut, n) for n in PORTS)])
 
     results = {"result": [-1] * count, "flags": [-1] * count}
-    killed, latencies = [], []
+    killed, latencies, violations = [], [], []
     pending = deque()  # (vector index, cycle it went in)
     cycle = 0
     i = 0
@@ -60,7 +61,9 @@ async def run_vectors(dut):
             else:
                 plan.append(("idle",))
                 idle_tail += 1
-                assert idle_tail <= lat + 4, f"vectors {[v for v, _ in pending]} never came out (latency {lat})"
+                if idle_tail > lat + 4:
+                    violations.append(f"vectors {[v for v, _ in pending]} never came out (latency {lat})")
+                    break
         what = plan.popleft()
         # drive this cycle (random data when not valid: the PE must ignore it)
         dut.rst.value = 1 if what[0] == "rst" else 0
@@ -77,18 +80,20 @@ async def run_vectors(dut):
             dut.c.value = rng.getrandbits(cwidth)
             dut.in_valid.value = 0
         await ReadOnly()
-        if int(dut.out_valid.value):
-            assert pending or (lat == 0 and what[0] == "vec"), f"cycle {cycle}: out_valid high with nothing in flight"
+        valid = tbutil.value(dut.out_valid)
+        if valid is None and len(violations) < 20:
+            violations.append(f"out_valid is X/Z at cycle {cycle}")
+        if valid and not (pending or (lat == 0 and what[0] == "vec")):
+            violations.append(f"cycle {cycle}: out_valid high with nothing in flight")
+        elif valid:
             if lat == 0 and what[0] == "vec":
                 pending.append((what[1], cycle))
             v, t_in = pending.popleft()
-            r, fl = dut.result.value, dut.flags.value
-            assert r.is_resolvable and fl.is_resolvable, f"vector {v}: X/Z on result {r} or flags {fl}"
-            results["result"][v] = int(r)
-            results["flags"][v] = int(fl)
+            results["result"][v] = tbutil.value(dut.result)  # None: X/Z bits
+            results["flags"][v] = tbutil.value(dut.flags)
             latencies.append(cycle - t_in)
         elif lat == 0 and what[0] == "vec":
-            raise AssertionError(f"vector {what[1]}: out_valid low in the cycle it went in (latency 0)")
+            violations.append(f"vector {what[1]}: out_valid low in the cycle it went in (latency 0)")
         if what[0] == "vec" and lat > 0:
             pending.append((what[1], cycle))
         if what[0] == "rst":  # the reset edge at the end of this cycle drops everything in flight
@@ -98,4 +103,4 @@ async def run_vectors(dut):
         cycle += 1
 
     tbutil.write_results(outputs=results, killed=sorted(killed), latency_cycles=latencies,
-                         vectors=count - len(killed))
+                         vectors=count - len(killed), violations=violations)

@@ -53,13 +53,14 @@ class Fp16PeUnit(Unit):
         res, flg = evaluate(inputs["op"], inputs["rm"], inputs["a"], inputs["b"], inputs["c"], acc=p.acc, ftz=p.ftz)
         return {"result": res.astype(np.int64), "flags": flg.astype(np.int64)}
 
-    def regression(self, p, sim, *, rtl=None, top=None, seed=1, count=None, keep=None, full=False):
+    def regression(self, p, sim, *, rtl=None, top=None, seed=1, count=None, keep=None, full=False, waves=None):
         """``schw sim|verify fp16-pe``: the fast path (10^6 vectors on Verilator) plus the cocotb
         pipeline run; see :func:`schw.units.fp16_pe.harness.full_regression`. ``full=True``: the
         exhaustive RNE mul and add instead (2 x 2^32 vectors, hours; acc fp16)."""
         if full:
             return harness.exhaustive_both(p, sim, rtl=rtl, top=top)
-        return harness.full_regression(self, p, sim, rtl=rtl, top=top, seed=seed, count=count, keep=keep)
+        return harness.full_regression(self, p, sim, rtl=rtl, top=top, seed=seed, count=count, keep=keep,
+                                       waves=waves)
 
     def exhaustive_sharded(self, p, sim, **kwargs):
         """``schw sim|verify fp16-pe --full [--scheduler ADDR | --workers N]``: the exhaustive RNE

@@ -11,7 +11,7 @@ import numpy as np
 from schw.errors import ParamError
 from schw.output import prepare_dir
 from schw.sim import runner
-from schw.verify import Mismatch, Report, rtl_sources
+from schw.verify import X, Mismatch, Report, rtl_sources
 
 from . import golden, timing
 from .golden import Program
@@ -46,6 +46,9 @@ def check(p: PeArrayParams, prog: Program, results, predicted) -> list[Mismatch]
         if n >= len(got):
             bad.append(Mismatch(n, where, {"row": exp}, {"row": "missing"}))
             continue
+        if got[n] is None:
+            bad.append(Mismatch(n, where, {"out": [hex(x) for x in exp]}, {"out": X}))
+            continue
         lanes = golden.unpack(got[n], C, AW)
         if lanes != exp:
             diff = [j for j in range(C) if lanes[j] != exp[j]]
@@ -54,7 +57,8 @@ def check(p: PeArrayParams, prog: Program, results, predicted) -> list[Mismatch]
         elif cycles[n] != predicted["outputs"][n]:
             bad.append(Mismatch(n, where, {"cycle": predicted["outputs"][n]}, {"cycle": cycles[n]}))
     for n in range(len(prog.expected), len(got)):
-        bad.append(Mismatch(n, {"extra_row": n}, {"out": "none"}, {"out": hex(got[n]), "cycle": cycles[n]}))
+        bad.append(Mismatch(n, {"extra_row": n}, {"out": "none"},
+                            {"out": X if got[n] is None else hex(got[n]), "cycle": cycles[n]}))
     return bad
 
 
@@ -83,7 +87,8 @@ class ArrayReport(Report):
 
 
 def regression(unit, p: PeArrayParams, sim: str, *, rtl=None, top=None, seed: int = 1, count: int | None = None,
-               keep: Path | None = None, gaps: float = 0.0, junk: bool = True, problems=None) -> Report:
+               keep: Path | None = None, gaps: float = 0.0, junk: bool = True, problems=None,
+               waves: Path | None = None) -> Report:
     count = unit.default_vectors if count is None else count
     if count < 0:
         raise ParamError("vectors", "a non-negative integer", count)
@@ -101,7 +106,7 @@ def regression(unit, p: PeArrayParams, sim: str, *, rtl=None, top=None, seed: in
         }
         if keep is not None:
             keep = prepare_dir(keep, "keep")
-        results = runner.run(sim, sources, top, unit.testbench, job, keep=keep,
+        results = runner.run(sim, sources, top, unit.testbench, job, keep=keep, waves=waves,
                              build_args=VERILATOR_ARGS if sim == "verilator" else None)
     mism = [_M(m.index, m.inputs, m.expected, m.got) for m in check(p, prog, results, predicted)]
     # the assembled products must equal the untiled, unpadded reference fold
@@ -120,4 +125,5 @@ def regression(unit, p: PeArrayParams, sim: str, *, rtl=None, top=None, seed: in
     if not gp and not report["agree"]:
         mism.append(_M(-1, {"cycles": "total"}, {"analytic": report["total_cycles_analytic"]},
                        {"measured": results["end"]}))
-    return ArrayReport(unit.name, sim, top, int(results["vectors"]), seed, mism, None, [], {"cycles": report})
+    return ArrayReport(unit.name, sim, top, int(results["vectors"]), seed, mism, None, [], {"cycles": report},
+                       list(results.get("violations", [])))
