@@ -25,7 +25,7 @@ from .registry import LOAD_ERRORS, load_all
 
 # Option names the commands use themselves; a unit parameter may not take one of these.
 RESERVED = {"out", "sim", "rtl", "top", "liberty", "json", "plot", "lengths", "vectors", "vector_seed", "keep", "full", "scheduler", "workers",
-            "hier", "hier_plain"}
+            "hier", "hier_plain", "netlist", "cells", "waves"}
 
 
 def _field_option(f: dataclasses.Field, multi: bool = False) -> click.Option:
@@ -97,6 +97,42 @@ VECTORS_OPTION = click.option("--vectors", type=click.IntRange(min=0), default=N
 FULL_OPTION = click.option("--full", is_flag=True,
                            help="exhaustive mode where the unit has one (fp16-pe: all 2^32 RNE mul and add pairs; hours)")
 VSEED_OPTION = click.option("--vector-seed", type=int, default=1, show_default=True, help="seed of the random vectors")
+NETLIST_OPTION = click.option("--netlist", is_flag=True,
+                              help="gate level: synthesize the design with Yosys to --liberty and run the same "
+                                   "regression on the mapped netlist with the library's cell models")
+GATE_LIBERTY_OPTION = click.option("--liberty", default=None,
+                                   help="with --netlist: the cell library, osu018 (OSU 0.18 um, Debian "
+                                        "qflow-tech-osu018) or a liberty (.lib) file with its Verilog models "
+                                        "beside it (FILE.v) or in --cells [osu018]")
+CELLS_OPTION = click.option("--cells", default=None,
+                            help="Verilog simulation models of the cells (a file, or osu018): with --netlist "
+                                 "for a --liberty FILE without FILE.v; with verify --rtl NETLIST.v (no "
+                                 "--netlist) the models the netlist needs")
+WAVES_OPTION = click.option("--waves", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                            help="write a waveform of the run (every signal of the design) to this .vcd or "
+                                 ".fst file; with --sim both, FILE.<sim>.vcd per simulator; fp16-pe also "
+                                 "writes FILE.pipeline.vcd (its cocotb run)")
+
+
+def _waves_for(waves: Path | None, sim: str, sims: list[str]) -> Path | None:
+    """The waveform file of one simulator's run: ``waves`` itself, or with ``--sim both``
+    ``waves`` with the simulator's name before the extension."""
+    if waves is None or len(sims) == 1:
+        return waves
+    return waves.with_name(f"{waves.stem}.{sim}{waves.suffix}")
+
+
+def _echo_extra(report) -> None:
+    """The lines after a report's summary: the gate-level netlist, the waveform files."""
+    gate = report.details.get("gate_level")
+    if gate:
+        xs = "X/Z on outputs checked" if gate["x_checked"] else "2-state simulator: X/Z not visible"
+        lib = f"{gate['library']} netlist" if gate.get("library") else "netlist"
+        cells = f" ({gate['cell_count']} cells, {gate['flip_flops']} flip-flops)" if gate.get("cell_count") else ""
+        click.echo(f"gate level: {lib}{cells} {gate['netlist']}; cell models {gate['cells']}; {xs}")
+    for key in ("waves", "waves_pipeline"):
+        if report.details.get(key):
+            click.echo(f"wrote {report.details[key]}")
 SCHEDULER_OPTION = click.option("--scheduler", default=None,
                                 help="--full: run the chunks on this Dask scheduler, tcp://HOST:PORT [a local cluster]")
 WORKERS_OPTION = click.option("--workers", type=int, default=None,
@@ -148,20 +184,30 @@ def _make_sim(unit):
     @VSEED_OPTION
     @FULL_OPTION
     @click.option("--keep", type=click.Path(file_okay=False, path_type=Path), default=None,
-                  help="keep the job, results and simulator log in this directory")
+                  help="keep the job, results and simulator log in this directory (with --netlist also "
+                       "the netlist and its synthesis report)")
     @SCHEDULER_OPTION
     @WORKERS_OPTION
-    def cmd(sim, vectors, vector_seed, full, keep, scheduler, workers, **kwargs):
+    @NETLIST_OPTION
+    @GATE_LIBERTY_OPTION
+    @CELLS_OPTION
+    @WAVES_OPTION
+    def cmd(sim, vectors, vector_seed, full, keep, scheduler, workers, netlist, liberty, cells, waves, **kwargs):
         from .verify import regression
         p = _params(unit, _unit_values(unit, kwargs))
         sharded = _sharded(unit, full, scheduler, workers)
-        for s in _sims(sim):
+        if sharded is not None and (netlist or waves is not None):
+            raise ParamError("netlist" if netlist else "waves", "not used with a sharded --full run", True)
+        sims = _sims(sim)
+        for s in sims:
             t0 = time.perf_counter()
             if sharded is not None:
                 report = sharded(p, s, scheduler=scheduler, workers=workers)
             else:
-                report = regression(unit, p, s, seed=vector_seed, count=vectors, keep=keep, full=full)
+                report = regression(unit, p, s, seed=vector_seed, count=vectors, keep=keep, full=full,
+                                    netlist=netlist, liberty=liberty, cells=cells, waves=_waves_for(waves, s, sims))
             click.echo(f"{report.summary()} [{time.perf_counter() - t0:.1f} s]")
+            _echo_extra(report)
             report.raise_if_failed()
     return cmd
 
@@ -181,19 +227,29 @@ def _make_verify(unit):
     @FULL_OPTION
     @SCHEDULER_OPTION
     @WORKERS_OPTION
-    def cmd(rtl, top, sim, vectors, vector_seed, full, scheduler, workers, **kwargs):
+    @NETLIST_OPTION
+    @GATE_LIBERTY_OPTION
+    @CELLS_OPTION
+    @WAVES_OPTION
+    def cmd(rtl, top, sim, vectors, vector_seed, full, scheduler, workers, netlist, liberty, cells, waves, **kwargs):
         from .verify import regression
         p = _params(unit, _unit_values(unit, kwargs))
         for f in rtl:
             if not f.is_file():
                 raise ParamError("rtl", "an existing Verilog file", str(f))
         sharded = _sharded(unit, full, scheduler, workers)
-        for s in _sims(sim):
+        if sharded is not None and (netlist or cells is not None or waves is not None):
+            raise ParamError("netlist" if netlist else "cells" if cells is not None else "waves",
+                             "not used with a sharded --full run", True)
+        sims = _sims(sim)
+        for s in sims:
             if sharded is not None:
                 report = sharded(p, s, rtl=list(rtl), top=top, scheduler=scheduler, workers=workers)
             else:
-                report = regression(unit, p, s, rtl=list(rtl), top=top, seed=vector_seed, count=vectors, full=full)
+                report = regression(unit, p, s, rtl=list(rtl), top=top, seed=vector_seed, count=vectors, full=full,
+                                    netlist=netlist, liberty=liberty, cells=cells, waves=_waves_for(waves, s, sims))
             click.echo(report.summary())
+            _echo_extra(report)
             report.raise_if_failed()
     return cmd
 
