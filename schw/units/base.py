@@ -38,8 +38,10 @@ class Unit:
     #: optional ``emit_verilog(p) -> str``: a unit that writes its own Verilog top (e.g. from a
     #: template, as pe-array does) instead of converting ``component(p)`` with Amaranth
     emit_verilog = None
-    #: optional ``regression(p, sim, *, rtl, top, seed, count, keep[, full]) -> Report``: a unit
-    #: with its own driver (fast harness, tiling) replaces the generic handshake regression
+    #: optional ``regression(p, sim, *, rtl, top, seed, count, keep[, full][, waves]) -> Report``:
+    #: a unit with its own driver (fast harness, tiling) replaces the generic handshake regression;
+    #: it runs whatever Verilog ``rtl`` lists (at gate level: the netlist and the cell models) and
+    #: writes a waveform to ``waves`` when it takes that argument
     regression = None
     #: optional ``hier_parts(p) -> [(module, count)]``: modules the generated Verilog repeats
     #: (pe-array: the PE, R*C times); ``schw synth --hier`` maps each once and counts it.
