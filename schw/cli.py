@@ -24,8 +24,8 @@ from .params import expand
 from .registry import LOAD_ERRORS, load_all
 
 # Option names the commands use themselves; a unit parameter may not take one of these.
-RESERVED = {"out", "sim", "rtl", "top", "liberty", "json", "plot", "lengths", "vectors", "vector_seed", "keep", "full", "scheduler", "workers",
-            "hier", "hier_plain", "netlist", "cells", "waves"}
+RESERVED = {"out", "sim", "rtl", "top", "liberty", "json", "plot", "lengths", "vectors", "vector_seed", "keep", "full",
+            "scheduler", "workers", "hier", "hier_plain", "netlist", "cells", "waves", "clock_ns", "activity"}
 
 
 def _field_option(f: dataclasses.Field, multi: bool = False) -> click.Option:
@@ -280,6 +280,33 @@ def _make_synth(unit):
 
 
 cli.add_command(UnitGroup("synth", make_command=_make_synth, help="Area of a unit from Yosys (µm², GE)."))
+
+
+def _make_ppa(unit):
+    @click.command(name=unit.name, help=f"Power, performance and area of {unit.name} on a cell library: "
+                   "synthesis, static timing (OpenSTA), energy from gate-level simulated or vectorless activity.")
+    @click.option("--liberty", default="osu018", show_default=True,
+                  help="cell library with timing and power tables: osu018 (Debian qflow-tech-osu018) or a .lib file")
+    @click.option("--clock-ns", type=float, default=None, help="clock period in ns [default: the critical path (Fmax)]")
+    @click.option("--activity", default="sim", show_default=True,
+                  help="sim (toggles from the gate-level regression's waveform) or A in [0, 2]: every net "
+                       "toggles A times per cycle (OpenSTA's -global)")
+    @VECTORS_OPTION
+    @VSEED_OPTION
+    @click.option("--json", "as_json", is_flag=True, help="print the report as JSON")
+    @click.option("--keep", type=click.Path(file_okay=False, path_type=Path), default=None,
+                  help="keep the mapped netlist, STA scripts and reports, waveform and activity here")
+    def cmd(liberty, clock_ns, activity, vectors, vector_seed, as_json, keep, **kwargs):
+        from .ppa import ppa, render
+        p = _params(unit, _unit_values(unit, kwargs))
+        report = ppa(unit, p, liberty, clock_ns=clock_ns, activity=activity, vectors=vectors, seed=vector_seed,
+                     keep=keep)
+        click.echo(json.dumps(report, indent=2) if as_json else render(report))
+    return cmd
+
+
+cli.add_command(UnitGroup("ppa", make_command=_make_ppa,
+                          help="Area, critical path, Fmax, energy per operation, power, throughput per area."))
 
 
 def _make_accuracy(unit):

@@ -1,0 +1,155 @@
+"""Power, performance and area of a unit on a real cell library: ``schw ppa``.
+
+One run: generate -> synthesize to the library (Yosys; :mod:`schw.synth`) -> static timing of
+the mapped netlist (OpenSTA; :mod:`schw.sta`) -> activity -> energy (:mod:`schw.power`):
+
+* ``activity="sim"`` (default): the unit's own regression runs on the mapped netlist with the
+  library's cell models (gate level, Icarus), every output checked against the golden model, and
+  writes a waveform; per-net toggle counts from it give the energy over the simulated window.
+* ``activity=A`` (a number in [0, 2]): every net toggles A times per cycle, the clock network
+  twice (what OpenSTA's ``set_power_activity -global -activity A`` does), no simulation.
+
+The unit's manifest defines its ``operation`` and the clock cycles one takes in steady state
+(``cycles_per_op``: L for an L-cycle SC run, 1 for a pipelined FP16 PE, 1 / (R C) for an array
+MAC). The figures, at the clock period ``clock_ns`` (default: the critical path, i.e. Fmax):
+
+* ``energy_per_op_pj`` = energy per cycle over the window × ``cycles_per_op`` (the window is the
+  regression's workload: its idle cycles, if any, are in the average);
+* ``power_mw`` = energy over the window / window time;
+* ``ops_per_s_per_um2`` = 1e9 / (``clock_ns`` × ``cycles_per_op``) / ``area_um2``;
+* ``edp_pj_ns`` = ``energy_per_op_pj`` × ``clock_ns`` × ``cycles_per_op`` (energy × time per op).
+
+Energy follows the liberty's tables (``convention="liberty"``: a transition costs its own rise
+or fall table); see docs/power.md for how that relates to Debian's OpenSTA 2.0.17.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import tempfile
+from pathlib import Path
+
+from . import liberty as liberty_lib
+from . import power, sta
+from .errors import ParamError
+from .output import generate, prepare_dir, write_atomic
+from .synth import synthesize
+from .verify import regression
+
+#: default number of random vectors of the gate-level activity run (corners come on top)
+DEFAULT_VECTORS = 50
+KEYS = ("area_um2", "critical_path_ns", "fmax_mhz", "energy_per_op_pj", "power_mw", "ops_per_s_per_um2",
+        "edp_pj_ns", "activity", "liberty", "clock_ns")
+
+
+def parse_activity(value) -> str | float:
+    """``sim`` or a toggle rate per cycle in [0, 2] (ParamError naming ``--activity`` otherwise)."""
+    if value is None or str(value).strip().lower() == "sim":
+        return "sim"
+    try:
+        a = float(value)
+    except (TypeError, ValueError):
+        raise ParamError("activity", "sim or a number of toggles per net per cycle in [0, 2]", value) from None
+    if not (math.isfinite(a) and 0.0 <= a <= 2.0):
+        raise ParamError("activity", "sim or a number of toggles per net per cycle in [0, 2]", value)
+    return a
+
+
+def check_clock(clock_ns) -> float | None:
+    if clock_ns is None:
+        return None
+    if isinstance(clock_ns, bool) or not isinstance(clock_ns, (int, float)) or not math.isfinite(clock_ns) \
+            or clock_ns <= 0:
+        raise ParamError("clock_ns", "a clock period in ns > 0", clock_ns)
+    return float(clock_ns)
+
+
+def ppa(unit, params, liberty: str | Path | None = "osu018", clock_ns: float | None = None,
+        activity="sim", vectors: int | None = None, seed: int = 1, keep: Path | None = None) -> dict:
+    """The PPA report of ``unit`` with ``params`` (keys :data:`KEYS`, plus ``operation`` and
+    ``details``). ``keep``: a directory that receives the mapped netlist, the STA scripts and
+    reports, the waveform and the per-net activity."""
+    act = parse_activity(activity)
+    clock_ns = check_clock(clock_ns)
+    count = DEFAULT_VECTORS if vectors is None else vectors
+    if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+        raise ParamError("vectors", "a positive number of vectors", vectors)
+    lib = liberty_lib.resolve(liberty, default="osu018")
+    liberty_lib.require_timing_and_power(liberty_lib.load(lib.liberty))
+    keep = prepare_dir(keep, "keep") if keep is not None else None
+    with tempfile.TemporaryDirectory(prefix="schw-ppa-") as tmp:
+        work = keep or Path(tmp)
+        top = generate(unit, params).top
+        netlist = work / f"{top}.netlist.v"
+        area = synthesize(unit, params, lib.liberty, netlist=netlist)
+        timing = sta.timing(netlist, top, lib, clock_ns, keep=work / "sta" if keep else None)
+        period = float(timing["clock_ns"])
+        op = unit.operation(params)
+        cycles_per_op = float(op["cycles_per_op"])
+        library = liberty_lib.load(lib.liberty)
+        nl = power.read_netlist(netlist, lib, top)
+        if act == "sim":
+            waves = work / f"{top}.vcd"
+            rep = regression(unit, params, "icarus", seed=seed, count=count, netlist=True, liberty=lib.liberty,
+                             waves=waves)
+            rep.raise_if_failed()
+            activity_ = power.activity_from_waveform(waves, nl, library)
+            sim = {"simulator": "icarus (gate level)", "vectors": rep.vectors, "seed": seed}
+        else:
+            activity_ = power.activity_vectorless(nl, library, act)
+            sim = None
+        energy = power.energy(nl, library, activity_, period)
+        if keep:
+            write_atomic({work / "activity.json": json.dumps(
+                {"source": activity_.source, "cycles": activity_.cycles,
+                 "toggles": {nl.net_name(n): t for n, t in sorted(activity_.toggles.items())}}, indent=1) + "\n",
+                work / "energy.json": json.dumps(energy, indent=1) + "\n"})
+    e_op = energy["energy_per_cycle_pj"] * cycles_per_op
+    time_per_op_ns = period * cycles_per_op
+    report = {
+        "unit": unit.name,
+        "params": params.as_dict(),
+        "top": top,
+        "area_um2": area["area_um2"],
+        "critical_path_ns": timing["critical_path_ns"],
+        "fmax_mhz": timing["fmax_mhz"],
+        "energy_per_op_pj": e_op,
+        "power_mw": energy["power_mw"],
+        "ops_per_s_per_um2": 1e3 / time_per_op_ns * 1e6 / area["area_um2"],
+        "edp_pj_ns": e_op * time_per_op_ns,
+        "activity": act,
+        "liberty": lib.name,
+        "clock_ns": period,
+        "operation": op,
+        "details": {
+            "cells": area["cell_count"], "flip_flops": area["flip_flops"],
+            "energy_pj": energy["energy_pj"], "cycles": energy["cycles"],
+            "energy_per_cycle_pj": energy["energy_per_cycle_pj"],
+            "internal_pj": energy["internal_pj"], "switching_pj": energy["switching_pj"],
+            "leakage_pj": energy["leakage_pj"], "clock_pj": energy.get("clock_pj"),
+            "critical_group": timing["critical_group"],
+            # the worst path of each group, cell by cell (sta.timing's path dicts without the raw rows)
+            "paths": {g: (None if timing[g] is None else {k: v for k, v in timing[g].items() if k != "points"})
+                      for g in sta.GROUPS},
+            "simulation": sim,
+            "sta_version": timing.get("sta_version"),
+        },
+    }
+    return report
+
+
+def render(r: dict) -> str:
+    """The report as a short terminal table."""
+    act = "simulated (gate-level regression)" if r["activity"] == "sim" else f"{r['activity']} toggles/net/cycle"
+    lines = [f"{r['unit']}  top {r['top']}  liberty {r['liberty']}  clock {r['clock_ns']:.3f} ns  activity {act}",
+             "params: " + ", ".join(f"{k}={v}" for k, v in r["params"].items()),
+             f"operation: {r['operation']['name']} ({r['operation']['cycles_per_op']:g} cycles per operation)",
+             f"  area              {r['area_um2']:>14.1f} um^2",
+             f"  critical path     {r['critical_path_ns']:>14.3f} ns",
+             f"  Fmax              {r['fmax_mhz']:>14.1f} MHz",
+             f"  energy / op       {r['energy_per_op_pj']:>14.4g} pJ",
+             f"  power             {r['power_mw']:>14.4g} mW",
+             f"  throughput / area {r['ops_per_s_per_um2']:>14.4g} ops/s/um^2",
+             f"  energy x delay    {r['edp_pj_ns']:>14.4g} pJ ns"]
+    return "\n".join(lines)
