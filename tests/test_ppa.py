@@ -1,0 +1,99 @@
+"""schw ppa: the figures are consistent with each other and with the tools they come from
+(OpenSTA's critical path, the power model's energy), energy per SC multiply grows with the
+stream length as the physics says, and bad input exits 2 with nothing written."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from conftest import need
+from schw import liberty as liberty_lib
+from schw import power, sta
+from schw.ppa import KEYS, ppa
+from schw.registry import get
+
+SC_MUL = get("sc-mul")
+
+
+@pytest.fixture(scope="module")
+def tools_ready():
+    need("yosys", "yosys-abc", "sta", "icarus", "cocotb")
+
+
+def _consistent(r):
+    cpo = r["operation"]["cycles_per_op"]
+    assert set(KEYS) <= set(r)
+    assert r["fmax_mhz"] == pytest.approx(1000.0 / r["critical_path_ns"], rel=1e-12)
+    assert r["ops_per_s_per_um2"] == pytest.approx(1e9 / (r["clock_ns"] * cpo) / r["area_um2"], rel=1e-12)
+    # energy per op / time per op = average power (pJ / ns = mW)
+    assert r["power_mw"] == pytest.approx(r["energy_per_op_pj"] / (cpo * r["clock_ns"]), rel=1e-9)
+    assert r["edp_pj_ns"] == pytest.approx(r["energy_per_op_pj"] * cpo * r["clock_ns"], rel=1e-12)
+
+
+def test_vectorless_report_matches_sta_and_the_power_model(tools_ready, tmp_path):
+    p = SC_MUL.Params(length=16)
+    r = ppa(SC_MUL, p, "osu018", activity=0.1, keep=tmp_path)
+    _consistent(r)
+    assert r["activity"] == 0.1 and r["liberty"] == "osu018" and r["operation"]["cycles_per_op"] == 16
+    lib = liberty_lib.resolve("osu018")
+    netlist = tmp_path / "sc_mul.netlist.v"
+    t = sta.timing(netlist, "sc_mul", lib)
+    assert r["critical_path_ns"] == pytest.approx(t["critical_path_ns"], rel=1e-9)
+    assert r["clock_ns"] == pytest.approx(t["critical_path_ns"], rel=1e-9)  # default clock: Fmax
+    e = power.power_vectorless(netlist, lib, 0.1, r["clock_ns"], top="sc_mul")
+    assert r["energy_per_op_pj"] == pytest.approx(e["energy_per_cycle_pj"] * 16, rel=1e-9)
+    # kept: netlist, STA script and report, activity, energy breakdown
+    for f in ("sc_mul.netlist.v", "sta/timing.tcl", "sta/timing.rpt", "activity.json", "energy.json"):
+        assert (tmp_path / f).is_file(), f
+
+
+def test_clock_constraint_scales_power_not_energy(tools_ready):
+    p = SC_MUL.Params(length=16)
+    fast = ppa(SC_MUL, p, activity=0.2)
+    slow = ppa(SC_MUL, p, activity=0.2, clock_ns=2 * fast["clock_ns"])
+    assert slow["clock_ns"] == pytest.approx(2 * fast["clock_ns"])
+    assert slow["critical_path_ns"] == pytest.approx(fast["critical_path_ns"], rel=1e-6)
+    # dynamic energy per cycle does not depend on the period; leakage energy doubles
+    leak_fast = fast["details"]["leakage_pj"] / fast["details"]["cycles"]
+    assert slow["energy_per_op_pj"] == pytest.approx(fast["energy_per_op_pj"] + 16 * leak_fast, rel=1e-6)
+    assert slow["power_mw"] < 0.6 * fast["power_mw"]
+
+
+def test_simulated_energy_per_sc_multiply_grows_with_the_stream_length(tools_ready):
+    """A run of L cycles toggles the SNGs, comparators and counter every cycle: energy per
+    multiply is close to proportional to L (the counter gets one bit wider per doubling)."""
+    rows = {L: ppa(SC_MUL, SC_MUL.Params(length=L), activity="sim", vectors=8) for L in (16, 64)}
+    for r in rows.values():
+        _consistent(r)
+        assert r["activity"] == "sim" and r["details"]["simulation"]["vectors"] > 8
+        assert r["details"]["leakage_pj"] < 0.05 * r["details"]["energy_pj"]
+    ratio = rows[64]["energy_per_op_pj"] / rows[16]["energy_per_op_pj"]
+    assert 3.0 < ratio < 5.5, ratio
+
+
+@pytest.mark.parametrize("args, option", [
+    (["--activity", "3"], "--activity"),
+    (["--activity", "lots"], "--activity"),
+    (["--clock-ns", "0"], "--clock-ns"),
+    (["--liberty", "schw45"], "--liberty"),
+    (["--liberty", "nope"], "--liberty"),
+    (["--vectors", "0"], "--vectors"),
+])
+def test_bad_input_exits_2_and_writes_nothing(args, option, tmp_path):
+    keep = tmp_path / "keep"
+    r = subprocess.run([sys.executable, "-m", "schw.cli", "ppa", "sc-mul", "--length", "16", *args, "--keep", str(keep)],
+                       capture_output=True, text=True)
+    assert r.returncode == 2, r.stderr
+    assert option in r.stderr and "Traceback" not in r.stderr
+    assert not keep.exists()
+
+
+def test_cli_json_keys(tools_ready):
+    r = subprocess.run([sys.executable, "-m", "schw.cli", "ppa", "sc-mul", "--length", "16", "--activity", "0.1", "--json"],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    rep = json.loads(r.stdout)
+    _consistent(rep)
+    assert rep["details"]["paths"]["reg_to_reg"]["cells"], "the worst path cell by cell"
