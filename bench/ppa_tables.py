@@ -1,0 +1,167 @@
+"""The PPA tables of the README, each from one command (osu018, OpenSTA, gate-level activity).
+
+    python bench/ppa_tables.py a    # sc-mul (L = 64, 256, 1024; LFSR, Sobol) vs int-mul; energy at equal accuracy
+    python bench/ppa_tables.py b    # sc-gdc vs fxp-acc per weight update, as the seed's ratios
+    python bench/ppa_tables.py c    # fsm-tanh N = 4..32
+    python bench/ppa_tables.py d    # fp16-pe at S = 0, 2, 4, fp16 vs fp32 accumulation
+    python bench/ppa_tables.py e    # pe-array 8x8 per MAC: int8, fp16, sc
+    [--vectors N] [--activity sim|A] [--json]
+
+Every row is one ``schw ppa`` report (:func:`schw.ppa.ppa`), printed as a Markdown table; ``--json``
+prints the rows. Figures come at each design's own Fmax (``--clock-ns`` unset).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import time
+
+from schw.errors import SchwError
+from schw.ppa import ppa
+from schw.registry import get
+
+
+def run(unit: str, activity, vectors: int, **params) -> dict:
+    u = get(unit)
+    t0 = time.perf_counter()
+    r = ppa(u, u.Params(**params), "osu018", activity=activity, vectors=vectors)
+    r["seconds"] = round(time.perf_counter() - t0, 1)
+    return r
+
+
+def fmt(x, spec=".3g"):
+    return "-" if x is None else format(x, spec)
+
+
+def table(head: list[str], rows: list[list]) -> str:
+    out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    out += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
+    return "\n".join(out)
+
+
+def table_a(activity, vectors):
+    """sc-mul vs int-mul; energy at equal accuracy: the stream length at which the SC multiplier's
+    RMSE equals that of rounding the exact product to 8 bits (2^-8 / sqrt(12))."""
+    from schw.units.sc_mul.golden import product_count_grid, value_of
+    import numpy as np
+
+    target = 2.0 ** -8 / math.sqrt(12)
+    rows, reports = [], []
+    base = run("int-mul", activity, vectors, width=8)
+    reports.append(base)
+    rows.append(["int-mul 8x8 (exact)", fmt(base["area_um2"], ".0f"), fmt(base["fmax_mhz"], ".0f"), 1,
+                 fmt(base["energy_per_op_pj"]), "0 (exact; 8-bit rounding 1.13e-3)", "1.0"])
+    for sng in ("lfsr", "sobol"):
+        rmse = {}
+        for L in (64, 256, 1024):
+            p = get("sc-mul").Params(width=8, length=L, sng=sng)
+            g = np.arange(256)
+            est = product_count_grid(p, g, g) / L
+            exact = np.multiply.outer(value_of(p, g), value_of(p, g))
+            rmse[L] = float(np.sqrt(np.mean((est - exact) ** 2)))
+            r = run("sc-mul", activity, vectors, width=8, length=L, sng=sng)
+            r["rmse"] = rmse[L]
+            reports.append(r)
+            rows.append([f"sc-mul {sng} L={L}", fmt(r["area_um2"], ".0f"), fmt(r["fmax_mhz"], ".0f"), L,
+                         fmt(r["energy_per_op_pj"]), fmt(rmse[L]), fmt(r["energy_per_op_pj"] / base["energy_per_op_pj"])])
+        # equal accuracy: log-log interpolation of RMSE vs L, energy per cycle of the nearest measured L
+        Ls = sorted(rmse)
+        eq = None
+        for lo, hi in zip(Ls, Ls[1:]):
+            if rmse[lo] >= target >= rmse[hi]:
+                f = math.log(rmse[lo] / target) / math.log(rmse[lo] / rmse[hi])
+                eq = lo * (hi / lo) ** f
+        if eq is not None:
+            ref = min((r for r in reports if r["unit"] == "sc-mul" and r["params"]["sng"] == sng),
+                      key=lambda r: abs(math.log(r["params"]["length"] / eq)))
+            e_eq = ref["energy_per_op_pj"] / ref["params"]["length"] * eq
+            rows.append([f"sc-mul {sng} at equal accuracy", "", "", f"{eq:.0f}", fmt(e_eq), fmt(target),
+                         fmt(e_eq / base["energy_per_op_pj"])])
+        else:
+            rows.append([f"sc-mul {sng} at equal accuracy", "", "", "> 1024", "-", fmt(target), "-"])
+    head = ["design", "area µm²", "Fmax MHz", "cycles/mult", "energy/mult pJ", "RMSE", "energy vs int-mul"]
+    return table(head, rows), reports
+
+
+def table_b(activity, vectors):
+    """Per weight update: sc-gdc (W = 16, N = 8, step 2^-10) vs fxp-acc W = 16 (rounds every update
+    to the step: cannot learn at small steps) and the learning fixed-point baseline
+    (`schw train --optimizer fixed-acc`: fxp-acc --width 32 --extra-bits 16, exact accumulation)."""
+    reports = [run("sc-gdc", activity, vectors, width=16, step_exp=10),
+               run("fxp-acc", activity, vectors, width=16, step_exp=10),
+               run("fxp-acc", activity, vectors, width=32, step_exp=10, extra_bits=16)]
+    sc = reports[0]
+    rows = []
+    for r in reports:
+        t = r["clock_ns"] * r["operation"]["cycles_per_op"]
+        rows.append([f"{r['unit']} W={r['params']['width']}" + (f" +{r['params']['extra_bits']} bits"
+                     if r["params"].get("extra_bits") else ""), fmt(r["area_um2"], ".0f"), fmt(r["fmax_mhz"], ".0f"),
+                     fmt(t), fmt(r["energy_per_op_pj"]), fmt(r["ops_per_s_per_um2"]),
+                     fmt(t / (sc["clock_ns"] * sc["operation"]["cycles_per_op"])),
+                     fmt(r["energy_per_op_pj"] / sc["energy_per_op_pj"]),
+                     fmt(sc["ops_per_s_per_um2"] / r["ops_per_s_per_um2"])])
+    head = ["design", "area µm²", "Fmax MHz", "time/update ns", "energy/update pJ", "updates/s/µm²",
+            "time vs sc-gdc", "energy vs sc-gdc", "sc-gdc throughput/area ×"]
+    return table(head, rows), reports
+
+
+def table_c(activity, vectors):
+    reports = [run("fsm-tanh", activity, vectors, states=n) for n in (4, 8, 16, 32)]
+    rows = [[r["params"]["states"], fmt(r["area_um2"], ".0f"), fmt(r["fmax_mhz"], ".0f"), r["params"]["length"],
+             fmt(r["energy_per_op_pj"]), fmt(r["ops_per_s_per_um2"])] for r in reports]
+    return table(["N states", "area µm²", "Fmax MHz", "cycles/eval", "energy/eval pJ", "evals/s/µm²"], rows), reports
+
+
+def table_d(activity, vectors):
+    reports = [run("fp16-pe", activity, vectors, stages=s, acc=a) for s in (0, 2, 4) for a in ("fp16", "fp32")]
+    rows = [[r["params"]["stages"], r["params"]["acc"], fmt(r["area_um2"], ".0f"), fmt(r["fmax_mhz"], ".0f"),
+             fmt(r["energy_per_op_pj"]), fmt(r["ops_per_s_per_um2"])] for r in reports]
+    return table(["S", "acc", "area µm²", "Fmax MHz", "energy/op pJ (op mix of the regression)", "ops/s/µm²"], rows), reports
+
+
+def table_e(activity, vectors, rows=8, pes=("int8", "fp16", "sc")):
+    """pe-array R x R per MAC. Flat synthesis of the 8x8 fp16 array does not finish with Yosys 0.23
+    (see docs/pe_array.md): leave it out with --pes int8,sc."""
+    reports = [run("pe-array", activity, vectors, rows=rows, pe=pe) for pe in pes]
+    rows = []
+    for r in reports:
+        macs_per_s = 1e9 / (r["clock_ns"] * r["operation"]["cycles_per_op"])
+        rows.append([r["params"]["pe"], fmt(r["area_um2"], ".0f"), fmt(r["fmax_mhz"], ".0f"),
+                     fmt(r["energy_per_op_pj"]), fmt(2 * macs_per_s / 1e12 / (r["power_mw"] * 1e-3)),
+                     fmt(2 * macs_per_s / 1e12 / (r["area_um2"] * 1e-6))])
+    return table(["PE", "area µm²", "Fmax MHz", "pJ/MAC", "TOPS/W", "TOPS/mm²"], rows), reports
+
+
+TABLES = {"a": table_a, "b": table_b, "c": table_c, "d": table_d, "e": table_e}
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("table", choices=sorted(TABLES))
+    ap.add_argument("--vectors", type=int, default=20, help="random vectors of each gate-level activity run [20]")
+    ap.add_argument("--activity", default="sim", help="sim (gate-level regression) or A in [0, 2] [sim]")
+    ap.add_argument("--json", action="store_true")
+    ap.add_argument("--rows", type=int, default=8, help="table e: array size R x R [8]")
+    ap.add_argument("--pes", default="int8,fp16,sc", help="table e: PE types [int8,fp16,sc]")
+    args = ap.parse_args(argv)
+    act = args.activity if args.activity == "sim" else float(args.activity)
+    try:
+        extra = {"rows": args.rows, "pes": tuple(args.pes.split(","))} if args.table == "e" else {}
+        text, reports = TABLES[args.table](act, args.vectors, **extra)
+    except SchwError as e:
+        print(f"ppa_tables: {e}", file=sys.stderr)
+        return e.exit_code
+    if args.json:
+        print(json.dumps(reports, indent=1, default=str))
+    else:
+        print(text)
+        print(f"\n(osu018, each design at its own Fmax, activity {args.activity}, {args.vectors} random vectors; "
+              f"{sum(r['seconds'] for r in reports):.0f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
