@@ -355,6 +355,20 @@ def test_waves_fp16_verilator_fast_path(tmp_path):
     assert {"clk", "in_valid", "result", "flags", "out_valid"} <= names
 
 
+def test_verilator_fst_needs_lz4(tmp_path):
+    """Verilator's FST writer compiles against the LZ4 headers: without them the run stops with
+    a message naming liblz4-dev; with them it writes the FST."""
+    need("cocotb", "verilator")
+    unit = get("sc-mul")
+    waves = tmp_path / "run.fst"
+    if Path("/usr/include/lz4.h").exists():
+        regression(unit, unit.Params(length=16), "verilator", count=2, waves=waves).raise_if_failed()
+        assert waves.stat().st_size > 0
+    else:
+        with pytest.raises(ToolError, match="liblz4-dev"):
+            regression(unit, unit.Params(length=16), "verilator", count=2, waves=waves)
+
+
 def test_bad_waves_name():
     unit = get("sc-mul")
     with pytest.raises(ParamError, match="--waves"):
@@ -368,12 +382,25 @@ def run(*args, env=None):
 
 def test_cli_sim_netlist_and_waves(tmp_path):
     need_gates()
-    waves = tmp_path / "w.vcd"
+    waves, keep = tmp_path / "w.vcd", tmp_path / "keep"
     r = run("sim", "sc-mul", "--length", "16", "--vectors", "2", "--sim", "icarus", "--netlist",
-            "--waves", str(waves))
+            "--waves", str(waves), "--keep", str(keep))
     assert r.returncode == 0, r.stdout + r.stderr
     assert "PASS" in r.stdout and "gate level: osu018 netlist" in r.stdout and f"wrote {waves}" in r.stdout
     assert waves.stat().st_size > 0
+    assert (keep / "sc_mul.netlist.v").is_file() and (keep / "synth.json").is_file() and (keep / "sim.log").is_file()
+
+
+def test_cli_waves_both_simulators(tmp_path):
+    """--sim both --waves run.vcd writes run.icarus.vcd and run.verilator.vcd."""
+    need("cocotb", "icarus", "verilator")
+    waves = tmp_path / "run.vcd"
+    r = run("sim", "sc-mul", "--length", "16", "--vectors", "2", "--sim", "both", "--waves", str(waves))
+    assert r.returncode == 0, r.stdout + r.stderr
+    for sim in ("icarus", "verilator"):
+        f = tmp_path / f"run.{sim}.vcd"
+        assert f.stat().st_size > 0 and f"wrote {f}" in r.stdout
+    assert not waves.exists()
 
 
 def test_cli_verify_netlist_of_user_rtl_and_user_netlist(tmp_path):
