@@ -1,6 +1,6 @@
 """Power, performance and area of a unit on a real cell library: ``schw ppa``.
 
-One run: generate -> synthesize to the library (Yosys; :mod:`schw.synth`) -> static timing of
+One run: generate -> synthesize to the library (Yosys, cached: :func:`schw.gatesim.netlist`) -> static timing of
 the mapped netlist (OpenSTA; :mod:`schw.sta`) -> activity -> energy (:mod:`schw.power`):
 
 * ``activity="sim"`` (default): the unit's own regression runs on the mapped netlist with the
@@ -31,10 +31,9 @@ import tempfile
 from pathlib import Path
 
 from . import liberty as liberty_lib
-from . import power, sta
+from . import gatesim, power, sta
 from .errors import ParamError
-from .output import generate, prepare_dir, write_atomic
-from .synth import synthesize
+from .output import prepare_dir, write_atomic
 from .verify import regression
 
 #: default number of random vectors of the gate-level activity run (corners come on top)
@@ -80,9 +79,13 @@ def ppa(unit, params, liberty: str | Path | None = "osu018", clock_ns: float | N
     keep = prepare_dir(keep, "keep") if keep is not None else None
     with tempfile.TemporaryDirectory(prefix="schw-ppa-") as tmp:
         work = keep or Path(tmp)
-        top = generate(unit, params).top
-        netlist = work / f"{top}.netlist.v"
-        area = synthesize(unit, params, lib.liberty, netlist=netlist)
+        # the same cached netlist the gate-level regression simulates (net names match its waveform)
+        gl = gatesim.netlist(unit, params, lib.liberty)
+        top, area = gl.top, gl.synth
+        netlist = gl.netlist
+        if keep:
+            netlist = work / f"{top}.netlist.v"
+            write_atomic({netlist: gl.netlist.read_text()})
         timing = sta.timing(netlist, top, lib, clock_ns, keep=work / "sta" if keep else None)
         period = float(timing["clock_ns"])
         op = unit.operation(params)
