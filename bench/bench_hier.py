@@ -14,18 +14,23 @@ the first context is what a plain ``schw synth`` gives), against
   calibrated: the PE counted at its area inside a flat 2x2 array of the same PE and dataflow
   (median over ``--samples`` contexts), plus the shell; its deviation is taken from the flat
   median. At 2x2 the calibration is the array itself ("self").
-Also the wall time of one flat run, one plain hierarchical run and one calibrated run.
+Also the wall time and the Yosys CPU time of one flat run, one plain hierarchical run and one
+calibrated run (the calibration is done once per PE type and dataflow in a process, so only the
+first size of each pays for it).
 
 measure: calibrated hierarchical area (µm², PE alone and in the array, shell share) in each
 liberty, and with ``schw.sta`` the critical path of the PE alone, of the shell alone (every PE
-replaced by registers on its pins) and of the whole array (the hierarchical netlist, flattened
-for OpenSTA), on osu018.
+replaced by registers on its pins) and of the whole array (the hierarchical netlist, read as
+it is by OpenSTA), on osu018.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
+import re
+import resource
 import statistics
 import sys
 import tempfile
@@ -43,17 +48,23 @@ def _ints(text):
     return [int(x) for x in text.split(",") if x]
 
 
+def _cpu():
+    """CPU seconds of this process's finished children (the Yosys runs)."""
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
 def flat_runs(p, samples, liberty=None):
-    """Flat synthesis of the array in ``samples`` name contexts: [(area, flip-flops, seconds)]."""
+    """Flat synthesis of the array in ``samples`` name contexts: [(area, flip-flops, seconds, CPU seconds)]."""
     gen = generate(UNIT, p)
     out = []
     with tempfile.TemporaryDirectory(prefix="bench-hier-") as tmp:
         src = Path(tmp) / f"{gen.top}.v"
         write_atomic({src: gen.verilog})
         for s in range(samples):
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), _cpu()
             r = synthesize_verilog(name_context(s, Path(tmp)) + [src], gen.top, liberty)
-            out.append((r["area_um2"], r["flip_flops"], time.perf_counter() - t0))
+            out.append((r["area_um2"], r["flip_flops"], time.perf_counter() - t0, _cpu() - c0))
     return out
 
 
@@ -63,14 +74,14 @@ def validate(sizes, pes, dataflows, samples, liberty=None, flat_samples=None):
         for n in sizes:
             for df in dataflows:
                 p = UNIT.Params(rows=n, pe=pe, dataflow=df)
-                t0 = time.perf_counter()
+                t0, c0 = time.perf_counter(), _cpu()
                 h1 = synthesize_hierarchical(UNIT, p, liberty)
-                t_hier = time.perf_counter() - t0
-                t0 = time.perf_counter()
+                t_hier, c_hier = time.perf_counter() - t0, _cpu() - c0
+                t0, c0 = time.perf_counter(), _cpu()
                 hc = synthesize_hierarchical(UNIT, p, liberty, calibrate=True, calibration_samples=samples)
-                t_cal = time.perf_counter() - t0
+                t_cal, c_cal = time.perf_counter() - t0, _cpu() - c0
                 flat = flat_runs(p, flat_samples or samples, liberty)
-                areas = [a for a, _, _ in flat]
+                areas = [f[0] for f in flat]
                 f_med = statistics.median(areas)
                 cal = hc["calibration"]
                 row = {"pe": pe, "dataflow": df, "rows": n, "cols": n,
@@ -86,7 +97,8 @@ def validate(sizes, pes, dataflows, samples, liberty=None, flat_samples=None):
                        "flat_runs_um2": areas, "calibration_contexts": cal["contexts"],
                        "flip_flops_flat": flat[0][1], "flip_flops_hier": h1["flip_flops"],
                        "flat_seconds": round(flat[0][2], 1), "hier_seconds": round(t_hier, 1),
-                       "calibrated_seconds": round(t_cal, 1), "samples": samples}
+                       "calibrated_seconds": round(t_cal, 1), "flat_cpu_s": round(flat[0][3], 1),
+                       "hier_cpu_s": round(c_hier, 1), "calibrated_cpu_s": round(c_cal, 1), "samples": samples}
                 rows.append(row)
                 print(json.dumps(row), flush=True)
     return rows
@@ -109,17 +121,18 @@ def measure(configs, dataflows, liberties, samples, timing=True, calibration_sam
             row = {"pe": pe, "dataflow": df, "rows": n, "cols": n}
             for lib in liberties:
                 with tempfile.TemporaryDirectory(prefix="bench-hier-") as keep:
-                    t0 = time.perf_counter()
+                    t0, c0 = time.perf_counter(), _cpu()
                     net = Path(keep) / "array.v"
                     r = synthesize_hierarchical(UNIT, p, lib, keep=Path(keep), netlist=net, samples=samples,
                                                 calibrate=True, calibration_samples=calibration_samples)
-                    dt = time.perf_counter() - t0
+                    dt, dc = time.perf_counter() - t0, _cpu() - c0
                     pr, sh = r["parts"][0], r["shell"]
                     row[lib] = {"area_um2": r["area_um2"], "plain_area_um2": r["plain_area_um2"], "ge": r["ge"],
                                 "pe_um2": pr["in_array_um2"], "pe_alone_um2": pr["area_um2"],
                                 "pe_spread_pct": pr.get("spread_pct"), "shell_um2": sh["area_um2"],
                                 "shell_share_pct": sh["share_pct"], "area_per_pe_um2": round(r["area_um2"] / (n * n), 1),
-                                "flip_flops": r["flip_flops"], "cells": r["cell_count"], "seconds": round(dt, 1)}
+                                "flip_flops": r["flip_flops"], "cells": r["cell_count"], "seconds": round(dt, 1),
+                                "cpu_s": round(dc, 1)}
                     if sta is not None and lib == "osu018":
                         row[lib]["timing"] = _timing(sta, r, p, Path(keep), net)
             rows.append(row)
@@ -137,10 +150,22 @@ def _standin(name, W, A):
             f"endmodule\n")
 
 
+def _short_instances(netlist, module, out):
+    """The hierarchical netlist with the ``module`` instances renamed pe_0, pe_1, ...: schw.sta
+    cannot parse a report whose start or end point has a long hierarchical name (OpenSTA wraps
+    it onto a second line); OpenSTA itself reads the hierarchy (no flattening, which needs
+    ~4 kB of Yosys memory per cell)."""
+    n = itertools.count()
+    text = re.sub(rf"^(\s+){re.escape(module)} \\\S+\s+\(", lambda m: f"{m.group(1)}{module} pe_{next(n)} (",
+                  Path(netlist).read_text(), flags=re.M)
+    Path(out).write_text(text)
+    return Path(out)
+
+
 def _timing(sta, r, p, keep, net):
     """Critical paths on osu018: the PE alone (inputs straight from ideal registers), the shell
     alone (each PE replaced by registers on its pins, :func:`_standin`), the whole array (the
-    hierarchical netlist, flattened for OpenSTA)."""
+    hierarchical netlist, :func:`_short_instances`)."""
     pe_mod, top = r["parts"][0]["module"], r["top"]
 
     def run_dir(row, base):
@@ -157,8 +182,10 @@ def _timing(sta, r, p, keep, net):
     for what, netlist, name in (("pe", pe_net, pe_mod), ("shell", sdir / "shell_cut.v", top), ("array", net, top)):
         t0 = time.perf_counter()
         try:
-            if what != "pe":
+            if what == "shell":
                 netlist = flatten_netlist(netlist, name, keep / f"{what}_flat.v", "osu018")
+            elif what == "array":
+                netlist = _short_instances(netlist, pe_mod, keep / "array_short.v")
             t = sta.timing(netlist, name, "osu018")
             out[what] = {"critical_path_ns": round(t["critical_path_ns"], 3), "fmax_mhz": round(t["fmax_mhz"], 1),
                          "group": t["critical_group"], "from": t[t["critical_group"]]["startpoint"],
@@ -171,15 +198,15 @@ def _timing(sta, r, p, keep, net):
 def table(rows, what):
     if what == "validate":
         print("| PE | dataflow | R x C | flat um2 (spread) | hier um2 | dev | PE alone / in array um2 "
-              "| calibrated um2 | dev vs flat median | flat s | hier s | calibrated s |")
+              "| calibrated um2 | dev vs flat median | flat s (CPU) | hier s (CPU) | calibrated s (CPU) |")
         print("|---|---|---|---|---|---|---|---|---|---|---|---|")
         for r in rows:
             self_cal = " (self)" if r["self_calibrated"] else ""
             print(f"| {r['pe']} | {r['dataflow']} | {r['rows']}x{r['cols']} | {r['flat_um2']:.0f} "
                   f"({r['flat_spread_pct']:.1f} %) | {r['hier_um2']:.0f} | {r['dev_pct']:+.2f} % "
                   f"| {r['pe_alone_um2']:.0f} / {r['pe_in_array_um2']:.0f} | {r['calibrated_um2']:.0f} "
-                  f"| {r['calibrated_dev_pct']:+.2f} %{self_cal} | {r['flat_seconds']} | {r['hier_seconds']} "
-                  f"| {r['calibrated_seconds']} |")
+                  f"| {r['calibrated_dev_pct']:+.2f} %{self_cal} | {r['flat_seconds']} ({r.get('flat_cpu_s')}) "
+                  f"| {r['hier_seconds']} ({r.get('hier_cpu_s')}) | {r['calibrated_seconds']} ({r.get('calibrated_cpu_s')}) |")
     else:
         libs = [k for k in rows[0] if isinstance(rows[0][k], dict)] if rows else []
         head = "| PE | dataflow | R x C |" + "".join(f" {lib} um2 | {lib} PE um2 | {lib} shell % |" for lib in libs) \

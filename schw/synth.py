@@ -263,7 +263,7 @@ def synthesize_hierarchical(unit, params, liberty: str | Path | None = None, kee
     if found != want:
         raise ToolError(f"hierarchical synthesis of {gen.top}: the shell instantiates {found}, the unit declares {want}")
     if netlist is not None:
-        write_atomic({Path(netlist): "".join(texts[n] for n in (gen.top, *modules))})
+        _write_netlist("".join(texts[n] for n in (gen.top, *modules)), gen.top, lib, Path(netlist))
     cells = liberty_lib.cell_areas(lib.liberty)
     total: dict[str, int] = dict(shell["cells"])
     for m, n in parts:
@@ -310,26 +310,37 @@ def synthesize_hierarchical(unit, params, liberty: str | Path | None = None, kee
     return report
 
 
+def _rewrite_netlist(text: str, top: str, lib: liberty_lib.LibraryFiles, out: Path, commands: str) -> Path:
+    """``text`` (mapped Verilog, module ``top`` and what it instantiates) read back by Yosys with
+    the liberty's cells as blackboxes, ``commands`` applied, written to ``out`` with
+    ``-simple-lhs``: OpenSTA 2.0.17 cannot read an ``assign`` to a concatenation, which
+    ``write_verilog`` emits where a blackbox's outputs meet the top's wires."""
+    tools.require_synthesis()
+    with tempfile.TemporaryDirectory(prefix="schw-netlist-") as tmp:
+        src, mapped, script = Path(tmp) / "in.v", Path(tmp) / "out.v", Path(tmp) / "rewrite.ys"
+        src.write_text(text)
+        script.write_text(f"read_liberty -lib {lib.liberty.resolve()}\nread_verilog {src}\n"
+                          f"hierarchy -check -top {top}\n{commands}write_verilog -noattr -noexpr -simple-lhs {mapped}\n")
+        proc = subprocess.run(["yosys", "-q", "-s", str(script)], capture_output=True, text=True, cwd=tmp,
+                              env=tools.tool_env())
+        if proc.returncode != 0 or not mapped.exists():
+            raise ToolError(f"yosys could not rewrite the netlist of {top}:\n" + "\n".join(proc.stderr.splitlines()[-15:]))
+        write_atomic({Path(out): mapped.read_text()})
+    return Path(out)
+
+
+def _write_netlist(text: str, top: str, lib: liberty_lib.LibraryFiles, out: Path) -> Path:
+    return _rewrite_netlist(text, top, lib, out, "")
+
+
 def flatten_netlist(netlist: Path, top: str, out: Path, liberty: str | Path | None = None) -> Path:
     """The mapped hierarchical ``netlist`` (module ``top``) flattened into ``out`` with short
     enumerated names (``_N_``): the same cells, for tools that want one flat module or choke on
     long hierarchical instance names (OpenSTA 2.0.17 wraps a long start/endpoint onto a second
-    line of its reports; it cannot read an ``assign`` to a concatenation, hence ``-simple-lhs``).
-    The liberty's cells are read as blackboxes."""
-    lib = liberty_lib.resolve(liberty)
-    tools.require_synthesis()
-    with tempfile.TemporaryDirectory(prefix="schw-flatten-") as tmp:
-        mapped = Path(tmp) / "flat.v"
-        script = Path(tmp) / "flatten.ys"
-        script.write_text(f"read_liberty -lib {lib.liberty.resolve()}\nread_verilog {Path(netlist).resolve()}\n"
-                          f"hierarchy -check -top {top}\nflatten\nrename -hide\nrename -enumerate\n"
-                          f"write_verilog -noattr -noexpr -simple-lhs {mapped}\n")
-        proc = subprocess.run(["yosys", "-q", "-s", str(script)], capture_output=True, text=True, cwd=tmp,
-                              env=tools.tool_env())
-        if proc.returncode != 0 or not mapped.exists():
-            raise ToolError(f"yosys could not flatten {netlist}:\n" + "\n".join(proc.stderr.splitlines()[-15:]))
-        write_atomic({Path(out): mapped.read_text()})
-    return Path(out)
+    line of its reports). Yosys needs ~4 kB per cell for it (17 GB were not enough for the
+    4.3-million-cell 32x32 fp16 array)."""
+    return _rewrite_netlist(Path(netlist).read_text(), top, liberty_lib.resolve(liberty), Path(out),
+                            "flatten\nrename -hide\nrename -enumerate\n")
 
 
 def render_hierarchical(report: dict) -> str:
