@@ -12,7 +12,7 @@ import pytest
 from schw import faults
 from schw.cli import main as cli_main
 from schw.errors import ParamError
-from schw.train import Network, TrainConfig, load_digits_split, load_weights, save_weights, train_network
+from schw.train import Network, TrainConfig, load_digits_split, save_weights, train_network
 
 
 # -- the fault model -------------------------------------------------------------------------------

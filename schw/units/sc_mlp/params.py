@@ -7,7 +7,6 @@ start state. What the hardware computes with them is in the family docstring
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import math
 import os
@@ -18,7 +17,7 @@ import numpy as np
 
 from schw.errors import ParamError
 from schw.params import Params, choice, int_range, param, power_of_two
-from schw.sc.spec import LFSR_TAPS, SngSpec, lfsr_init, lfsr_poly
+from schw.sc.spec import SngSpec, lfsr_init, lfsr_poly
 from schw.units.fsm.params import Fsm, tanh_fsm
 
 FLIP_SITES = ("inputs", "weights", "products", "outputs")
