@@ -296,11 +296,14 @@ def _make_ppa(unit):
     @click.option("--json", "as_json", is_flag=True, help="print the report as JSON")
     @click.option("--keep", type=click.Path(file_okay=False, path_type=Path), default=None,
                   help="keep the mapped netlist, STA scripts and reports, waveform and activity here")
-    def cmd(liberty, clock_ns, activity, vectors, vector_seed, as_json, keep, **kwargs):
+    @click.option("--op", default=None,
+                  help="fp16-pe: activity from this operation only (fma, mul, add, min, max, minmax, lt, le, eq, "
+                       "compare) [the regression's op mix]")
+    def cmd(liberty, clock_ns, activity, vectors, vector_seed, as_json, keep, op, **kwargs):
         from .ppa import ppa, render
         p = _params(unit, _unit_values(unit, kwargs))
         report = ppa(unit, p, liberty, clock_ns=clock_ns, activity=activity, vectors=vectors, seed=vector_seed,
-                     keep=keep)
+                     keep=keep, op=op)
         click.echo(json.dumps(report, indent=2) if as_json else render(report))
     return cmd
 
@@ -347,6 +350,10 @@ def list_units():
     """List the units schw can generate."""
     for name, unit in load_all().items():
         click.echo(f"{name:<16}{unit.summary}")
+    for mod, err in LOAD_ERRORS.items():  # a unit that does not import is a broken install, not a hidden one
+        click.echo(f"error: {mod} did not load: {err} (see `schw doctor`)", err=True)
+    if LOAD_ERRORS:
+        sys.exit(1)
 
 
 @cli.command()

@@ -122,3 +122,15 @@ def test_every_unit_module_loads():
     units = load_all()
     assert "sc-mul" in units
     assert LOAD_ERRORS == {}
+
+
+def test_list_reports_a_unit_that_did_not_load(monkeypatch):
+    """`schw list` names a unit module that failed to import (exit 1) instead of hiding it."""
+    from click.testing import CliRunner
+    from schw import cli as cli_mod
+    from schw.registry import LOAD_ERRORS
+    monkeypatch.setitem(LOAD_ERRORS, "schw.units.broken.unit", "SyntaxError: planted")
+    r = CliRunner().invoke(cli_mod.cli, ["list"])
+    assert r.exit_code == 1
+    assert "schw.units.broken.unit did not load: SyntaxError: planted" in r.output
+    assert "sc-mul" in r.output  # the units that did load are still listed
