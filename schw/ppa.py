@@ -19,6 +19,13 @@ MAC). The figures, at the clock period ``clock_ns`` (default: the critical path,
 * ``ops_per_s_per_um2`` = 1e9 / (``clock_ns`` × ``cycles_per_op``) / ``area_um2``;
 * ``edp_pj_ns`` = ``energy_per_op_pj`` × ``clock_ns`` × ``cycles_per_op`` (energy × time per op).
 
+``op`` (``schw ppa fp16-pe --op fma``): the activity run drives only that operation (or group:
+``minmax`` = min and max, ``compare`` = lt, le and eq), one per cycle with no bubbles, through
+the unit's fast gate-level harness with every result checked; the energy is counted over the
+cycles in which those operations enter (from the first to the last vector's issue cycle), so
+``energy_per_op_pj`` is the energy of one such operation in a full pipeline of them. Units with
+ops: :data:`OPS` (fp16-pe).
+
 Energy follows the liberty's tables (``convention="liberty"``: a transition costs its own rise
 or fall table); see docs/power.md for how that relates to Debian's OpenSTA 2.0.17.
 """
@@ -30,16 +37,69 @@ import math
 import tempfile
 from pathlib import Path
 
+import numpy as np
+
 from . import liberty as liberty_lib
 from . import gatesim, power, sta
-from .errors import ParamError
+from .errors import ParamError, ToolError
 from .output import prepare_dir, write_atomic
+from .units.fp16_pe import harness as fp16_harness
+from .units.fp16_pe import vectors as fp16_vectors
 from .verify import regression
 
 #: default number of random vectors of the gate-level activity run (corners come on top)
 DEFAULT_VECTORS = 50
 KEYS = ("area_um2", "critical_path_ns", "fmax_mhz", "energy_per_op_pj", "power_mw", "ops_per_s_per_um2",
         "edp_pj_ns", "activity", "liberty", "clock_ns")
+
+
+#: ``--op``: per unit, the op names an activity run can be restricted to -> the unit's ops they drive
+OPS = {
+    "fp16-pe": {"fma": ("fma",), "mul": ("mul",), "add": ("add",), "min": ("min",), "max": ("max",),
+                "minmax": ("min", "max"), "lt": ("lt",), "le": ("le",), "eq": ("eq",),
+                "compare": ("lt", "le", "eq")},
+}
+#: the fp16 fast harness (fp16_harness.v.tmpl): clock period 10 ns, rising edges at 5 + 10 k,
+#: reset released and vector 0 applied at the falling edge at 20 ns, vector i at 20 + 10 i
+_FP16_PERIOD_NS, _FP16_FIRST_NS = 10.0, 20.0
+
+
+def check_op(unit, op, activity="sim"):
+    """``op`` is None, or an op of ``unit`` (:data:`OPS`) with simulated activity; else a
+    ParamError naming ``--op`` and the allowed values."""
+    if op is None:
+        return None
+    ops = OPS.get(unit.name)
+    if ops is None:
+        raise ParamError("op", f"used only with {', '.join(OPS)} (units with several operations), not {unit.name}",
+                         op)
+    if op not in ops:
+        raise ParamError("op", ", ".join(ops), op)
+    if activity != "sim":
+        raise ParamError("op", "used only with --activity sim (a vectorless run has no operations)", op)
+    return op
+
+
+def _fp16_op_activity(unit, params, gl, op: str, count: int, seed: int, waves: Path, nl, library):
+    """Gate-level activity of fp16-pe running only ``op``: ``count`` seeded random vectors of those
+    ops (every rounding mode; the generator's weighted-random rows, without its corner and
+    directed rows), back to back, through the fast harness on Icarus, every result checked; the
+    toggles are counted over the ``count`` cycles in which the vectors enter."""
+    names = list(OPS[unit.name][op])
+    v = fp16_vectors.generate(seed, count, acc=params.acc, ops=names)
+    skip = len(fp16_vectors.class_cross(params.acc, names)["op"]) + len(fp16_vectors.directed(params.acc, names)["op"])
+    inputs = {k: np.asarray(v[k][skip:], dtype=np.int64) for k in ("op", "rm", "a", "b", "c")}
+    rep = fp16_harness.check(unit, params, "icarus", inputs, rtl=gl.sources, top=gl.top, seed=seed, bubbles=0.0,
+                             waves=waves)
+    rep.raise_if_failed()
+    # the window: the edges that take in vector 0 .. count-1 and the input changes before each
+    start = _FP16_FIRST_NS - _FP16_PERIOD_NS / 20
+    act = power.activity_from_waveform(waves, nl, library, start_ns=start, end_ns=start + count * _FP16_PERIOD_NS)
+    if act.cycles != count:
+        raise ToolError(f"the activity window of the {op} run holds {act.cycles:g} clock edges for {count} vectors "
+                        "(has the fp16 harness's timing changed?)")
+    return act, {"simulator": "icarus (gate level, fp16 fast harness, no bubbles)", "vectors": rep.vectors,
+                 "seed": seed, "op": op, "ops": names, "window_ns": [start, start + count * _FP16_PERIOD_NS]}
 
 
 def parse_activity(value) -> str | float:
@@ -65,11 +125,14 @@ def check_clock(clock_ns) -> float | None:
 
 
 def ppa(unit, params, liberty: str | Path | None = "osu018", clock_ns: float | None = None,
-        activity="sim", vectors: int | None = None, seed: int = 1, keep: Path | None = None) -> dict:
-    """The PPA report of ``unit`` with ``params`` (keys :data:`KEYS`, plus ``operation`` and
-    ``details``). ``keep``: a directory that receives the mapped netlist, the STA scripts and
-    reports, the waveform and the per-net activity."""
+        activity="sim", vectors: int | None = None, seed: int = 1, keep: Path | None = None,
+        op: str | None = None) -> dict:
+    """The PPA report of ``unit`` with ``params`` (keys :data:`KEYS`, plus ``op``, ``operation``
+    and ``details``). ``keep``: a directory that receives the mapped netlist, the STA scripts and
+    reports, the waveform and the per-net activity. ``op``: activity from that operation only
+    (:data:`OPS`)."""
     act = parse_activity(activity)
+    op = check_op(unit, op, act)
     clock_ns = check_clock(clock_ns)
     count = DEFAULT_VECTORS if vectors is None else vectors
     if isinstance(count, bool) or not isinstance(count, int) or count < 1:
@@ -88,11 +151,14 @@ def ppa(unit, params, liberty: str | Path | None = "osu018", clock_ns: float | N
             write_atomic({netlist: gl.netlist.read_text()})
         timing = sta.timing(netlist, top, lib, clock_ns, keep=work / "sta" if keep else None)
         period = float(timing["clock_ns"])
-        op = unit.operation(params)
-        cycles_per_op = float(op["cycles_per_op"])
+        operation = unit.operation(params)
+        cycles_per_op = float(operation["cycles_per_op"])
         library = liberty_lib.load(lib.liberty)
         nl = power.read_netlist(netlist, lib, top)
-        if act == "sim":
+        if op is not None:
+            activity_, sim = _fp16_op_activity(unit, params, gl, op, count, seed, work / f"{top}.{op}.vcd", nl,
+                                               library)
+        elif act == "sim":
             waves = work / f"{top}.vcd"
             rep = regression(unit, params, "icarus", seed=seed, count=count, netlist=True, liberty=lib.liberty,
                              waves=waves)
@@ -124,7 +190,8 @@ def ppa(unit, params, liberty: str | Path | None = "osu018", clock_ns: float | N
         "activity": act,
         "liberty": lib.name,
         "clock_ns": period,
-        "operation": op,
+        "op": op,
+        "operation": operation,
         "details": {
             "cells": area["cell_count"], "flip_flops": area["flip_flops"],
             "energy_pj": energy["energy_pj"], "cycles": energy["cycles"],
@@ -147,7 +214,8 @@ def render(r: dict) -> str:
     act = "simulated (gate-level regression)" if r["activity"] == "sim" else f"{r['activity']} toggles/net/cycle"
     lines = [f"{r['unit']}  top {r['top']}  liberty {r['liberty']}  clock {r['clock_ns']:.3f} ns  activity {act}",
              "params: " + ", ".join(f"{k}={v}" for k, v in r["params"].items()),
-             f"operation: {r['operation']['name']} ({r['operation']['cycles_per_op']:g} cycles per operation)",
+             f"operation: {r['operation']['name']} ({r['operation']['cycles_per_op']:g} cycles per operation)"
+             + (f"; activity from {r['op']} operations only" if r.get("op") else ""),
              f"  area              {r['area_um2']:>14.1f} um^2",
              f"  critical path     {r['critical_path_ns']:>14.3f} ns",
              f"  Fmax              {r['fmax_mhz']:>14.1f} MHz",
