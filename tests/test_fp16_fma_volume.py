@@ -117,7 +117,8 @@ def test_fma_level1_all_modes_rtl_golden_softfloat():
     r = volume.run(UNIT, P(stages=2, acc="fp16"), seed=2026, progress=print)
     s = r["seconds"]
     print(f"\n{r['vectors']:,} FMA vectors on the RTL (TestFloat level 1 x {len(RM)} modes), "
-          f"{r['softfloat_vectors']:,} golden vs SoftFloat: {s['total']} s wall, process CPU {s['cpu']} s "
+          f"{r['softfloat_vectors']:,} golden vs SoftFloat: {s['total']} s wall, CPU {s['cpu']} s + "
+          f"{s['child_cpu']} s in the Verilator harness "
           f"(generate {s['generate']} s, simulation {s['sim']} s of which harness {s['harness']} s, "
           f"golden {s['golden']} s, SoftFloat {s['softfloat']} s in its thread)")
     print(harness.format_counts(r["cases"]))

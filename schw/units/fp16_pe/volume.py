@@ -12,6 +12,7 @@ every chunk.
 
 from __future__ import annotations
 
+import resource
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -61,7 +62,7 @@ def run(unit, params, *, seed: int = 1, modes=None, a_per_chunk: int = 4, a_rang
     ``softfloat_vectors``, ``softfloat_mismatches`` and the first few as text, ``cases`` (per op
     and mode), ``flags_raised``, ``corner_triples_per_mode`` and timings in seconds: ``total``,
     ``generate``, ``sim``, ``harness``, ``golden``, ``softfloat`` (its thread's wall and CPU),
-    ``cpu`` (the whole process)."""
+    ``cpu`` (this process, all threads), ``child_cpu`` (the Verilator harness processes)."""
     if params.acc != "fp16" or params.ftz:
         raise ValueError("the level-1 volume run is binary16 f16_mulAdd: acc fp16, ftz off")
     modes = list(RM) if modes is None else list(modes)
@@ -72,6 +73,7 @@ def run(unit, params, *, seed: int = 1, modes=None, a_per_chunk: int = 4, a_rang
            "corner_triples_per_mode": 0}
     tm = dict.fromkeys(("generate", "sim", "harness", "golden", "softfloat", "softfloat_cpu"), 0.0)
     t_start, c_start = time.perf_counter(), time.process_time()
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
     with tempfile.TemporaryDirectory(prefix="schw-fma-volume-") as tmp, ThreadPoolExecutor(1) as pool:
         rtl, top = rtl_from_params(unit, params, Path(tmp))
         for a0 in range(lo, hi, a_per_chunk):
@@ -118,6 +120,8 @@ def run(unit, params, *, seed: int = 1, modes=None, a_per_chunk: int = 4, a_rang
                          f"{time.perf_counter() - t_start:.1f} s")
     tm["total"] = time.perf_counter() - t_start
     tm["cpu"] = time.process_time() - c_start
+    kids_end = resource.getrusage(resource.RUSAGE_CHILDREN)
+    tm["child_cpu"] = kids_end.ru_utime + kids_end.ru_stime - kids.ru_utime - kids.ru_stime
     out["seconds"] = {k: round(x, 2) for k, x in tm.items()}
     out["flags_raised"] = sorted(out["flags_raised"], key=FLAGS.index)
     out["latency_seen"] = sorted(out["latency_seen"])
