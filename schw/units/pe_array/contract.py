@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from . import timing
+from . import timing, unary_timing
 from .params import PeArrayParams
 
 
 def contract(p: PeArrayParams) -> dict:
+    if p.pe == "unary":
+        return unary_timing.contract(p)
     R, C, W, AW, P = p.R, p.C, p.lane_width, p.acc_width, p.step_cycles
     F = timing.FORMULAS[p.dataflow]
     lane = {

@@ -22,7 +22,7 @@ import numpy as np
 from schw.units.fp16_pe.golden import evaluate
 from schw.units.sc_dot.golden import dot_counts
 
-from . import timing
+from . import timing, unary_golden
 from .params import PeArrayParams
 
 MASK32 = (1 << 32) - 1
@@ -42,6 +42,8 @@ def mac(p: PeArrayParams, a, b, c):
     c = np.asarray(c, dtype=np.int64)
     if p.pe == "int8":
         return (c + _sext8(a[..., 0]) * _sext8(b[..., 0])) & MASK32
+    if p.pe == "unary":
+        return unary_golden.mac(p, a, b, c)
     if p.pe == "fp16":
         shape = np.broadcast_shapes(a.shape[:-1], b.shape[:-1], c.shape)
         aa, bb, cc = (np.broadcast_to(x, shape).ravel() for x in (a[..., 0], b[..., 0], c))
@@ -203,6 +205,8 @@ def cycle_model(p: PeArrayParams, prog: Program, gaps: dict | None = None) -> di
 
     ``gaps[stream][i]``: cycles the driver holds valid low before presenting item i.
     Returns accept cycles per stream and the cycle of every expected output row."""
+    if p.pe == "unary":
+        return unary_golden.cycle_model(p, prog, gaps)
     R, P = p.R, p.step_cycles
     gaps = gaps or {}
     names = list(prog.streams)
@@ -278,6 +282,8 @@ def cycle_model(p: PeArrayParams, prog: Program, gaps: dict | None = None) -> di
 
 def cycle_report(p: PeArrayParams, prog: Program, measured_end: int | None) -> dict:
     """SCALE-Sim style compute report: total cycles measured vs analytic, utilization."""
+    if p.pe == "unary":
+        return unary_golden.cycle_report(p, prog, measured_end)
     steps = timing.total_steps(p, prog.k_steps)
     P = p.step_cycles
     kk = p.inputs if p.pe == "sc" else 1
@@ -302,6 +308,8 @@ def as_float(p: PeArrayParams, codes) -> np.ndarray:
     codes = np.asarray(codes, dtype=np.int64)
     if p.pe == "int8":
         return _sext8(codes).astype(np.float64)
+    if p.pe == "unary":
+        return unary_golden.as_float(p, codes)
     if p.pe == "sc":
         return 2 * codes.astype(np.float64) / (1 << p.width) - 1
     return codes.astype(np.uint16).view(np.float16).astype(np.float64)
@@ -311,6 +319,8 @@ def result_float(p: PeArrayParams, acc, K: int) -> np.ndarray:
     acc = np.asarray(acc, dtype=np.int64)
     if p.pe == "int8":
         return np.where(acc >= 1 << 31, acc - (1 << 32), acc).astype(np.float64)
+    if p.pe == "unary":
+        return unary_golden.result_float(p, acc)
     if p.pe == "sc":
         kp = padded_k(p, K)
         return (2 * acc.astype(np.float64) - kp * p.length) / p.length

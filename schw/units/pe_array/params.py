@@ -8,9 +8,15 @@ from schw.errors import ParamError
 from schw.params import Params, choice, int_range, param, power_of_two
 from schw.units.sc_dot.params import ScDotParams
 
-PES = ("int8", "fp16", "sc")
+from .unary_params import unary_check
+
+PES = ("int8", "fp16", "sc", "unary")
 DATAFLOWS = ("os", "ws")
 RMS = ("rne", "rtz", "rdn", "rup", "rmm")
+#: fields added after the first release: left out of ``as_dict`` (so of the Verilog header, the
+#: top's name hash and the manifest) while at their defaults, so existing parameter sets keep
+#: generating byte-identical files
+LATER_FIELDS = ("et", "counter")
 
 
 @dataclass(frozen=True)
@@ -24,8 +30,11 @@ class PeArrayParams(Params):
     inputs: int = param(4, int_range(1, 16), "sc PE: products per PE and step k")
     width: int = param(8, int_range(2, 12), "sc PE: operand code width N (bipolar x = 2 code / 2^N - 1)")
     length: int = param(16, power_of_two(4, 4096), "sc PE: stream length L (one step = L + 1 cycles)")
-    sng: str = param("lfsr", choice("lfsr", "sobol"), "sc PE: stochastic number generator")
+    sng: str = param("lfsr", choice("lfsr", "sobol", "temporal"), "sc PE: stochastic number generator; unary PE: "
+                     "rate coding from an lfsr or sobol source, or temporal coding (exact products)")
     seed: int = param(0, int_range(0, 2**32 - 1), "sc PE: SNG seed")
+    et: int = param(0, int_range(0, 11), "unary PE: early termination: run L / 2^et cycles per step")
+    counter: int = param(16, int_range(8, 32), "unary PE: accumulator and output lane width")
 
     def __post_init__(self):
         super().__post_init__()
@@ -34,13 +43,23 @@ class PeArrayParams(Params):
 
     def check(self):
         defaults = {f.name: f.default for f in self.fields()}
-        own = {"int8": (), "fp16": ("acc", "rm"), "sc": ("inputs", "width", "length", "sng", "seed")}
+        own = {"int8": (), "fp16": ("acc", "rm"), "sc": ("inputs", "width", "length", "sng", "seed"),
+               "unary": ("width", "length", "sng", "seed", "et", "counter")}
         for pe, names in own.items():
             if pe == self.pe:
                 continue
             for n in names:
                 if n not in own[self.pe] and getattr(self, n) != defaults[n]:
                     raise ParamError(n, f"left at its default ({defaults[n]}) unless --pe {pe}", getattr(self, n))
+        if self.pe == "sc" and self.sng == "temporal":
+            raise ParamError("sng", "lfsr or sobol for --pe sc (temporal is a unary PE coding)", self.sng)
+        if self.pe == "unary":
+            unary_check(self)
+
+    def as_dict(self) -> dict:
+        d = super().as_dict()
+        defaults = {f.name: f.default for f in self.fields()}
+        return {k: v for k, v in d.items() if k not in LATER_FIELDS or v != defaults[k]}
 
     # -- derived quantities ----------------------------------------------------------------
     @property
@@ -54,17 +73,21 @@ class PeArrayParams(Params):
     @property
     def lane_width(self) -> int:
         """Bits of one operand lane (one element of A or B; sc: k codes)."""
-        return {"int8": 8, "fp16": 16, "sc": self.inputs * self.width}[self.pe]
+        return {"int8": 8, "fp16": 16, "sc": self.inputs * self.width, "unary": self.width + 1}[self.pe]
 
     @property
     def acc_width(self) -> int:
         if self.pe == "fp16":
             return 16 if self.acc == "fp16" else 32
+        if self.pe == "unary":
+            return self.counter
         return 32
 
     @property
     def step_cycles(self) -> int:
         """Clock cycles per array step (P): 1, or L + 1 for sc PEs (see :mod:`.timing`)."""
+        if self.pe == "unary":
+            return self.length >> self.et
         return self.length + 1 if self.pe == "sc" else 1
 
     @property

@@ -31,7 +31,7 @@ from schw.units.fp16_pe.rtl import Fp16Pe
 from schw.units.sc_dot.params import ScDotParams
 from schw.units.sc_dot.rtl import ScDot
 
-from . import timing
+from . import timing, unary_rtl
 from .params import PeArrayParams
 
 
@@ -335,6 +335,8 @@ class PeArray(wiring.Component):
 def top_verilog(p: PeArrayParams, top: str, pe_module: str) -> str:
     """The array top ``top`` (and its delay-line module) from ``pe_array_<dataflow>.v.tmpl``,
     instantiating ``pe_module`` R x C times; without the PE module."""
+    if p.pe == "unary":
+        return unary_rtl.top_verilog(p, top, pe_module)
     R, C, W, A = p.R, p.C, p.lane_width, p.acc_width
     return template(f"pe_array_{p.dataflow}.v.tmpl", "schw.units.pe_array").substitute(
         top=top, pe=pe_module, R=R, C=C, W=W, A=A, P=p.step_cycles,
@@ -343,9 +345,13 @@ def top_verilog(p: PeArrayParams, top: str, pe_module: str) -> str:
 
 def pe_verilog(p: PeArrayParams, pe_module: str) -> str:
     """The PE module, emitted once by Amaranth (ports clk, rst, en, a, b, c, result)."""
+    if p.pe == "unary":
+        return unary_rtl.pe_verilog(p, pe_module)
     return verilog.convert(make_pe(p), name=pe_module, emit_src=False)
 
 
 def emit_verilog(p: PeArrayParams, top: str, pe_module: str) -> str:
     """The array top (generate loops, so its size does not grow with R and C) followed by the PE module."""
+    if p.pe == "unary":
+        return unary_rtl.emit_verilog(p, top, pe_module)
     return top_verilog(p, top, pe_module) + "\n" + pe_verilog(p, pe_module)

@@ -23,6 +23,8 @@ from __future__ import annotations
 import functools
 import re
 
+from . import unary_timing
+
 #: output stationary: one item per step (a = column k of A, b = row k of B); a tile is K items,
 #: the last one with in_last (accepted at step t_last)
 OS = {
@@ -71,11 +73,15 @@ def steps(p, name: str, **values) -> int | float:
 
 def latency_cycles(p) -> int:
     """Cycles from the accepted in_last (os) or row (ws) to the first result row it brings."""
+    if p.pe == "unary":
+        return unary_timing.latency_cycles(p)
     return steps(p, "first_row") * p.step_cycles
 
 
 def quiet_cycles(p) -> int:
     """Cycles after a tile's last input by which all of its result rows have appeared (plus one)."""
+    if p.pe == "unary":
+        return unary_timing.quiet_cycles(p)
     return (steps(p, "last_row") + 1) * p.step_cycles
 
 

@@ -15,6 +15,8 @@ FP16_SPECIALS = np.array([0x0000, 0x8000, 0x0001, 0x8001, 0x03FF, 0x83FF, 0x0400
 def random_codes(p: PeArrayParams, rng, shape, special_rate: float = 0.0) -> np.ndarray:
     if p.pe == "int8":
         return rng.integers(0, 256, size=shape)
+    if p.pe == "unary":  # sign-magnitude codes
+        return rng.integers(0, 2 << p.width, size=shape)
     if p.pe == "sc":
         return rng.integers(0, 1 << p.width, size=shape)
     # fp16: moderate magnitudes (exponent 10..20) so sums stay finite, plus specials
