@@ -3,8 +3,9 @@
     python bench/ppa_tables.py a    # sc-mul (L = 64, 256, 1024; LFSR, Sobol) vs int-mul; energy at equal accuracy
     python bench/ppa_tables.py b    # sc-gdc vs fxp-acc per weight update, as the seed's ratios
     python bench/ppa_tables.py c    # fsm-tanh N = 4..32
-    python bench/ppa_tables.py d    # fp16-pe at S = 0, 2, 4, fp16 vs fp32 accumulation
-    python bench/ppa_tables.py e    # pe-array 8x8 per MAC: int8, fp16, sc
+    python bench/ppa_tables.py d    # fp16-pe per op (fma, mul, add, min/max, compare) at S = 0, 2, 4, fp16 vs fp32 acc
+    python bench/ppa_tables.py e    # pe-array 8x8 per MAC: int8, fp16, sc (hierarchical gate-level energy)
+         [--rows 8] [--pes int8,fp16,sc] [--methods hier,flat] [--validate 2,4]
     [--vectors N] [--activity sim|A] [--json]
 
 Every row is one ``schw ppa`` report (:func:`schw.ppa.ppa`), printed as a Markdown table; ``--json``
@@ -24,10 +25,10 @@ from schw.ppa import ppa
 from schw.registry import get
 
 
-def run(unit: str, activity, vectors: int, **params) -> dict:
+def run(unit: str, activity, vectors: int, op=None, **params) -> dict:
     u = get(unit)
     t0 = time.perf_counter()
-    r = ppa(u, u.Params(**params), "osu018", activity=activity, vectors=vectors)
+    r = ppa(u, u.Params(**params), "osu018", activity=activity, vectors=vectors, op=op)
     r["seconds"] = round(time.perf_counter() - t0, 1)
     return r
 
@@ -115,24 +116,85 @@ def table_c(activity, vectors):
     return table(["N states", "area µm²", "Fmax MHz", "cycles/eval", "energy/eval pJ", "evals/s/µm²"], rows), reports
 
 
+D_OPS = ("fma", "mul", "add", "minmax", "compare")
+
+
 def table_d(activity, vectors):
-    reports = [run("fp16-pe", activity, vectors, stages=s, acc=a) for s in (0, 2, 4) for a in ("fp16", "fp32")]
-    rows = [[r["params"]["stages"], r["params"]["acc"], fmt(r["area_um2"], ".0f"), fmt(r["fmax_mhz"], ".0f"),
-             fmt(r["energy_per_op_pj"]), fmt(r["ops_per_s_per_um2"])] for r in reports]
-    return table(["S", "acc", "area µm²", "Fmax MHz", "energy/op pJ (op mix of the regression)", "ops/s/µm²"], rows), reports
+    """fp16-pe per operation: one gate-level activity run per op (``schw ppa fp16-pe --op OP``:
+    ``vectors`` random vectors of that op, back to back, every rounding mode), at S = 0, 2, 4 and
+    fp16 / fp32 accumulation. Energy per op = energy over the cycles the vectors enter / vectors."""
+    if activity != "sim":
+        raise SchwError("table d needs simulated activity (--activity sim): energy per op comes from op-restricted runs")
+    reports, rows = [], []
+    for s in (0, 2, 4):
+        for a in ("fp16", "fp32"):
+            per = {o: run("fp16-pe", activity, vectors, op=o, stages=s, acc=a) for o in D_OPS}
+            reports += per.values()
+            r = per["fma"]
+            rows.append([s, a, fmt(r["area_um2"], ".0f"), fmt(r["fmax_mhz"], ".0f"),
+                         *(fmt(per[o]["energy_per_op_pj"]) for o in D_OPS), fmt(r["ops_per_s_per_um2"]),
+                         fmt(2e3 / r["energy_per_op_pj"])])  # an FMA = 2 flops
+    head = ["S", "acc", "area µm²", "Fmax MHz", "fma pJ", "mul pJ", "add pJ", "min/max pJ", "compare pJ",
+            "ops/s/µm²", "fma GFLOPS/W"]
+    return table(head, rows), reports
 
 
-def table_e(activity, vectors, rows=8, pes=("int8", "fp16", "sc")):
-    """pe-array R x R per MAC. Flat synthesis of the 8x8 fp16 array does not finish with Yosys 0.23
-    (see docs/pe_array.md): leave it out with --pes int8,sc."""
-    reports = [run("pe-array", activity, vectors, rows=rows, pe=pe) for pe in pes]
-    rows = []
-    for r in reports:
-        macs_per_s = 1e9 / (r["clock_ns"] * r["operation"]["cycles_per_op"])
-        rows.append([r["params"]["pe"], fmt(r["area_um2"], ".0f"), fmt(r["fmax_mhz"], ".0f"),
-                     fmt(r["energy_per_op_pj"]), fmt(2 * macs_per_s / 1e12 / (r["power_mw"] * 1e-3)),
-                     fmt(2 * macs_per_s / 1e12 / (r["area_um2"] * 1e-6))])
-    return table(["PE", "area µm²", "Fmax MHz", "pJ/MAC", "TOPS/W", "TOPS/mm²"], rows), reports
+def gemm(p, K: int, seed: int = 1):
+    """The table-e workload: one R x K by K x C GEMM of random operand codes (no fp16 specials),
+    K = 64: one output tile computed over K (sc: K / k) steps, the skew and drain around it."""
+    from schw.units.pe_array.golden import Problem
+    from schw.units.pe_array.vectors import random_codes
+    import numpy as np
+
+    rng = np.random.default_rng([seed, 0xE])
+    return [Problem(random_codes(p, rng, (p.R, K)), random_codes(p, rng, (K, p.C), operand="b"))]
+
+
+def run_array(pe: str, n: int, method: str, K: int) -> dict:
+    from schw.ppa import array_ppa
+
+    u = get("pe-array")
+    p = u.Params(rows=n, pe=pe)
+    t0 = time.perf_counter()
+    r = array_ppa(u, p, "osu018", method=method, problems=gemm(p, K))
+    r["seconds_total"] = round(time.perf_counter() - t0, 1)
+    print(json.dumps({k: v for k, v in r.items() if k != "pe_pj"}), file=sys.stderr, flush=True)
+    return r
+
+
+def table_e(activity, vectors, rows=8, pes=("int8", "fp16", "sc"), methods=("hier",), validate=(), k=64):
+    """pe-array R x R per MAC (os dataflow, osu018) from a gate-level run of one R x 64 x R GEMM
+    (:func:`gemm`) with every result checked; energy per useful MAC = the run's energy / R*R*64.
+    ``methods``: ``hier`` (the hierarchical netlist simulated as it is, energy shell + each PE
+    instance: :func:`schw.ppa.array_ppa`), ``flat`` (flat synthesis, where it runs). ``validate``:
+    array sizes at which hier, hier-flat (the same cells flattened) and flat are compared."""
+    if activity != "sim":
+        raise SchwError("table e needs simulated activity (--activity sim)")
+    reports, out = [], []
+    for pe in pes:
+        for m in methods:
+            r = run_array(pe, rows, m, k)
+            reports.append(r)
+            out.append([pe, m, fmt(r["area_um2"], ".0f"), fmt(r["fmax_mhz"], ".0f"), fmt(r["energy_per_mac_pj"]),
+                        fmt(r["tops_per_w"]), fmt(r["tops_per_mm2"]), fmt(r["compute_util_pct"], ".0f"),
+                        fmt(100 * r["shell_pj"] / r["energy_pj"], ".0f") if m == "hier" else "-"])
+    text = table(["PE", "netlist", "area µm²", "Fmax MHz", "pJ/MAC", "TOPS/W", "TOPS/mm²", "util %", "shell energy %"],
+                 out)
+    if validate:
+        vrows = []
+        for n in validate:
+            for pe in pes:
+                rs = {m: run_array(pe, n, m, k) for m in ("hier", "hier-flat", "flat")}
+                reports += rs.values()
+                f = rs["flat"]
+                vrows.append([pe, f"{n}x{n}", *(fmt(rs[m]["energy_per_mac_pj"]) for m in ("hier", "hier-flat", "flat")),
+                              f"{100 * (rs['hier']['energy_per_mac_pj'] / rs['hier-flat']['energy_per_mac_pj'] - 1):+.2f} %",
+                              f"{100 * (rs['hier']['energy_per_mac_pj'] / f['energy_per_mac_pj'] - 1):+.2f} %",
+                              f"{100 * (rs['hier']['area_um2'] / f['area_um2'] - 1):+.2f} %"])
+        text += "\n\nValidation (pJ/MAC of the same GEMM):\n\n" + table(
+            ["PE", "R x C", "hier", "hier-flat", "flat", "hier vs hier-flat", "hier vs flat", "area hier vs flat"],
+            vrows)
+    return text, reports
 
 
 TABLES = {"a": table_a, "b": table_b, "c": table_c, "d": table_d, "e": table_e}
@@ -146,10 +208,13 @@ def main(argv=None) -> int:
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--rows", type=int, default=8, help="table e: array size R x R [8]")
     ap.add_argument("--pes", default="int8,fp16,sc", help="table e: PE types [int8,fp16,sc]")
+    ap.add_argument("--methods", default="hier", help="table e: netlists of the main rows: hier, flat [hier]")
+    ap.add_argument("--validate", default="", help="table e: sizes to compare hier, hier-flat, flat at, e.g. 2,4")
     args = ap.parse_args(argv)
     act = args.activity if args.activity == "sim" else float(args.activity)
     try:
-        extra = {"rows": args.rows, "pes": tuple(args.pes.split(","))} if args.table == "e" else {}
+        extra = {"rows": args.rows, "pes": tuple(args.pes.split(",")), "methods": tuple(args.methods.split(",")),
+                 "validate": tuple(int(x) for x in args.validate.split(",") if x)} if args.table == "e" else {}
         text, reports = TABLES[args.table](act, args.vectors, **extra)
     except SchwError as e:
         print(f"ppa_tables: {e}", file=sys.stderr)
@@ -158,8 +223,9 @@ def main(argv=None) -> int:
         print(json.dumps(reports, indent=1, default=str))
     else:
         print(text)
+        secs = sum(r["seconds_total"] if "seconds_total" in r else r["seconds"] for r in reports)
         print(f"\n(osu018, each design at its own Fmax, activity {args.activity}, {args.vectors} random vectors; "
-              f"{sum(r['seconds'] for r in reports):.0f} s)")
+              f"{secs:.0f} s)")
     return 0
 
 

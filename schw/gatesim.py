@@ -126,3 +126,30 @@ def with_cells(sources: list[Path], top: str, cells: str | Path) -> GateLevel:
     """A netlist the user mapped (``schw verify --rtl NETLIST.v --cells CELLS.v``)."""
     models = cell_models(cells)
     return GateLevel([*(Path(s) for s in sources), models], top, Path(sources[0]), models, None)
+
+
+def waves_wrapper(top: str, inputs: dict[str, int], outputs: dict[str, int], waves: Path,
+                  directory: Path) -> tuple[Path, str]:
+    """A module with ``top``'s ports (``inputs``/``outputs``: name -> width) that instantiates
+    ``top`` as ``dut`` and dumps every signal under it to ``waves`` (VCD, ``$dumpvars``): for a
+    harness that has no waveform option of its own (the hfp8 stream harness on Icarus), which
+    then drives the wrapper instead of ``top``. Written to ``directory``; returns its path and
+    module name."""
+    waves = Path(waves).resolve()
+    if waves.suffix.lower() != ".vcd":
+        raise ParamError("waves", "a .vcd file (this harness writes VCD through $dumpfile)", str(waves))
+    if any(c in str(waves) for c in '"\\\n'):
+        raise ParamError("waves", "a path without quotes, backslashes or newlines", str(waves))
+    name = f"schw_waves_{top}"
+
+    def decl(kind, p, w):
+        return f"  {kind} {'' if w == 1 else f'[{w - 1}:0] '}{p}"
+    ports = [decl("input", p, w) for p, w in inputs.items()] + [decl("output", p, w) for p, w in outputs.items()]
+    conn = ", ".join(f".{p}({p})" for p in [*inputs, *outputs])
+    text = (f"// schw: {top} with a waveform dump (generated)\n`timescale 1ns/1ps\nmodule {name} (\n"
+            + ",\n".join(ports) + f");\n  {top} dut ({conn});\n"
+            f'  initial begin\n    $dumpfile("{waves}");\n    $dumpvars(0, dut);\n  end\nendmodule\n')
+    path = Path(directory) / f"{name}.v"
+    write_atomic({path: text})
+    return path, name
+

@@ -162,9 +162,14 @@ def _driver_text(nl: Netlist, net: int) -> str:
     return f"{nl.instances[d[0]].name}/{d[1]}"
 
 
-def netlist_from_json(data: dict, lib: liberty_lib.Library, top: str | None = None) -> Netlist:
+def netlist_from_json(data: dict, lib: liberty_lib.Library, top: str | None = None,
+                      boundary: bool = False) -> Netlist:
     """The :class:`Netlist` of Yosys ``write_json`` output (the module ``top``, or the one marked
-    top, or the only one that is not a liberty cell)."""
+    top, or the only one that is not a liberty cell). ``boundary``: instances of the design's
+    own modules (a hierarchical netlist's PEs) are cut out: each output pin bit becomes an input
+    of this netlist named ``INSTANCE/PIN`` (its net's switching is counted here, at the loads
+    outside the instance), input pins load nothing (the instance's own netlist counts the
+    loads inside it)."""
     modules = data.get("modules", {})
     if top is None:
         tops = [n for n, m in modules.items() if str(m.get("attributes", {}).get("top", "0")).strip("0") != ""]
@@ -187,6 +192,14 @@ def netlist_from_json(data: dict, lib: liberty_lib.Library, top: str | None = No
     names = {n: list(v["bits"]) for n, v in mod.get("netnames", {}).items() if not v.get("hide_name")}
     insts = []
     for name, c in mod.get("cells", {}).items():
+        sub = modules.get(c["type"])
+        if boundary and sub is not None and c["type"] not in lib.cells:
+            dirs = {q: v["direction"] for q, v in sub.get("ports", {}).items()}
+            for pin, bits in c.get("connections", {}).items():
+                if dirs.get(pin) == "output":
+                    for k, b in enumerate(bits):
+                        ins[f"{_plain(name)}/{pin}" + (f"[{k}]" if len(bits) > 1 else "")] = [b]
+            continue
         pins = {}
         for pin, bits in c.get("connections", {}).items():
             if len(bits) > 1:
@@ -197,16 +210,18 @@ def netlist_from_json(data: dict, lib: liberty_lib.Library, top: str | None = No
     return _connect(Netlist(top, insts, names, ins, outs), lib)
 
 
-def read_netlist(path: Path, liberty: str | Path | liberty_lib.LibraryFiles, top: str | None = None) -> Netlist:
+def read_netlist(path: Path, liberty: str | Path | liberty_lib.LibraryFiles, top: str | None = None,
+                 boundary: bool = False) -> Netlist:
     """The netlist at ``path``: Yosys JSON (``.json``), or a mapped Verilog netlist that Yosys
-    reads (with the liberty's cells as blackboxes) and writes as JSON."""
+    reads (with the liberty's cells as blackboxes) and writes as JSON. ``boundary``: see
+    :func:`netlist_from_json` (a hierarchical netlist's shell without its submodules)."""
     files = liberty if isinstance(liberty, liberty_lib.LibraryFiles) else liberty_lib.resolve(liberty)
     lib = liberty_lib.load(files.liberty)
     path = Path(path)
     if not path.is_file():
         raise ParamError("netlist", "an existing netlist file (.v or .json)", str(path))
     if path.suffix == ".json":
-        return netlist_from_json(json.loads(path.read_text()), lib, top)
+        return netlist_from_json(json.loads(path.read_text()), lib, top, boundary)
     yosys = tools.require("yosys")
     with tempfile.TemporaryDirectory(prefix="schw-power-") as tmp:
         out = Path(tmp) / "netlist.json"
@@ -219,7 +234,7 @@ def read_netlist(path: Path, liberty: str | Path | liberty_lib.LibraryFiles, top
         if proc.returncode != 0 or not out.is_file():
             tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-10:])
             raise ToolError(f"yosys could not read the netlist {path}:\n{tail}")
-        return netlist_from_json(json.loads(out.read_text()), lib, top)
+        return netlist_from_json(json.loads(out.read_text()), lib, top, boundary)
 
 
 def _yosys_word(path: Path) -> str:
@@ -339,6 +354,12 @@ def _codes_1bit(values) -> np.ndarray:
     return arr.reshape(-1, 1)
 
 
+def find_scope(wave, nl: Netlist, scope: str | None = None):
+    """The scope of ``wave`` (a pywellen Waveform) named ``scope``, or the one whose variables
+    match most of ``nl``'s net names."""
+    return _find_scope(wave, nl, scope)
+
+
 def _find_scope(wave, nl: Netlist, scope: str | None):
     scopes = list(wave.all_scopes())
     if scope is not None:
@@ -357,21 +378,29 @@ def _find_scope(wave, nl: Netlist, scope: str | None):
     return best
 
 
-def activity_from_waveform(path: Path, nl: Netlist, lib: liberty_lib.Library, clock: str = "clk",
-                           scope: str | None = None, start_ns: float | None = None,
-                           end_ns: float | None = None) -> Activity:
-    """Toggles of every net of ``nl`` in the waveform ``path`` (VCD or FST) between ``start_ns``
-    and ``end_ns`` (default: all of it). ``scope``: the design's scope in the waveform (default:
-    the scope whose variables match most of the netlist's net names, e.g. ``tb.dut`` or cocotb's
-    top). ``cycles``: rising edges of the ``clock`` port's net in the window."""
-    t_start = time.perf_counter()
+def open_waveform(path: Path):
+    """The waveform at ``path`` (VCD or FST) opened with pywellen, to read several scopes of it
+    (:func:`activity_from_waveform` ``waveform=``) without loading it again."""
     path = Path(path)
     if not path.is_file():
         raise ParamError("waves", "an existing waveform file (.vcd or .fst)", str(path))
     try:
-        wave = pywellen.Waveform(str(path))
+        return pywellen.Waveform(str(path))
     except Exception as e:  # pywellen raises its own error types
         raise ToolError(f"cannot read the waveform {path}: {e}") from None
+
+
+def activity_from_waveform(path: Path, nl: Netlist, lib: liberty_lib.Library, clock: str = "clk",
+                           scope: str | None = None, start_ns: float | None = None,
+                           end_ns: float | None = None, waveform=None) -> Activity:
+    """Toggles of every net of ``nl`` in the waveform ``path`` (VCD or FST) between ``start_ns``
+    and ``end_ns`` (default: all of it). ``scope``: the design's scope in the waveform (default:
+    the scope whose variables match most of the netlist's net names, e.g. ``tb.dut`` or cocotb's
+    top). ``cycles``: rising edges of the ``clock`` port's net in the window. ``waveform``: the
+    waveform ``path`` already opened (:func:`open_waveform`)."""
+    t_start = time.perf_counter()
+    path = Path(path)
+    wave = open_waveform(path) if waveform is None else waveform
     sc = _find_scope(wave, nl, scope)
     to_ns = _time_ns(wave)
     t0 = None if start_ns is None else start_ns / to_ns

@@ -32,15 +32,18 @@ or fall table); see docs/power.md for how that relates to Debian's OpenSTA 2.0.1
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
+import re
 import tempfile
+import time
 from pathlib import Path
 
 import numpy as np
 
 from . import liberty as liberty_lib
-from . import gatesim, power, sta
+from . import gatesim, power, sta, synth
 from .errors import ParamError, ToolError
 from .output import prepare_dir, write_atomic
 from .units.fp16_pe import harness as fp16_harness
@@ -83,12 +86,18 @@ def check_op(unit, op, activity="sim"):
 def _fp16_op_activity(unit, params, gl, op: str, count: int, seed: int, waves: Path, nl, library):
     """Gate-level activity of fp16-pe running only ``op``: ``count`` seeded random vectors of those
     ops (every rounding mode; the generator's weighted-random rows, without its corner and
-    directed rows), back to back, through the fast harness on Icarus, every result checked; the
+    directed rows; the operands the op does not read held at 0: c for mul, min/max and the
+    comparisons, b for add), back to back, through the fast harness on Icarus, every result checked; the
     toggles are counted over the ``count`` cycles in which the vectors enter."""
     names = list(OPS[unit.name][op])
     v = fp16_vectors.generate(seed, count, acc=params.acc, ops=names)
     skip = len(fp16_vectors.class_cross(params.acc, names)["op"]) + len(fp16_vectors.directed(params.acc, names)["op"])
     inputs = {k: np.asarray(v[k][skip:], dtype=np.int64) for k in ("op", "rm", "a", "b", "c")}
+    # operands the op does not read stay at 0, as a driver that does not toggle unused inputs
+    # leaves them (the generator's random rows carry a random c for every op)
+    for port, readers in (("b", ("fma", "mul", "min", "max", "lt", "le", "eq")), ("c", ("fma", "add"))):
+        if not any(o in readers for o in names):
+            inputs[port] = np.zeros_like(inputs[port])
     rep = fp16_harness.check(unit, params, "icarus", inputs, rtl=gl.sources, top=gl.top, seed=seed, bubbles=0.0,
                              waves=waves)
     rep.raise_if_failed()
@@ -224,3 +233,126 @@ def render(r: dict) -> str:
              f"  throughput / area {r['ops_per_s_per_um2']:>14.4g} ops/s/um^2",
              f"  energy x delay    {r['edp_pj_ns']:>14.4g} pJ ns"]
     return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------------------------
+# Arrays: energy per MAC from a hierarchical gate-level run (table e)
+
+
+def short_instances(netlist: Path, module: str, out: Path) -> Path:
+    """The hierarchical netlist with the ``module`` instances renamed pe_0, pe_1, ... (in netlist
+    order): schw.sta cannot parse a report whose start or end point has a long hierarchical
+    name (OpenSTA 2.0.17 wraps it onto a second line), and the waveform scopes get short names."""
+    n = itertools.count()
+    text = re.sub(rf"^(\s+){re.escape(module)} \\\S+\s+\(", lambda m: f"{m.group(1)}{module} pe_{next(n)} (",
+                  Path(netlist).read_text(), flags=re.M)
+    write_atomic({Path(out): text})
+    return Path(out)
+
+
+METHODS = ("hier", "hier-flat", "flat")
+
+
+def array_ppa(unit, params, liberty: str | Path | None = "osu018", *, method: str = "hier", problems=None,
+              seed: int = 1, count: int | None = None, clock_ns: float | None = None,
+              keep: Path | None = None) -> dict:
+    """Area, timing and energy per MAC of an array unit (pe-array) from one gate-level run of
+    its own regression (``problems``: the GEMM problems to run, default the regression's) on
+    Icarus with every result checked.
+
+    ``method="hier"``: the hierarchical mapped netlist (:func:`schw.synth.synthesize_hierarchical`,
+    the PE mapped once, plain: the netlist that is simulated is the one whose area is reported)
+    is simulated as it is; the energy is the shell's (its own cells, at the loads outside the
+    PEs; the PE outputs count as its inputs: :func:`schw.power.netlist_from_json` ``boundary``)
+    plus each PE instance's (the PE module's netlist with the toggles of that instance's
+    scope), summed. Timing: OpenSTA on the hierarchical netlist. ``"hier-flat"``: the same
+    hierarchical netlist flattened (:func:`schw.synth.flatten_netlist`: the same cells), one
+    energy sum over all of it: its difference from ``"hier"`` is what cutting at the PE ports
+    costs (loads and slews at the boundary). ``"flat"``: the flat synthesis (the gate-level
+    regression's netlist, cached), one energy sum: its difference adds what the hierarchical
+    mapping changes.
+
+    Returns ``area_um2``, ``critical_path_ns``, ``fmax_mhz``, ``clock_ns``, ``energy_pj`` (the
+    whole run), ``cycles``, ``useful_macs`` (the problems' multiply-adds), ``energy_per_mac_pj``
+    (= energy_pj / useful_macs), ``compute_util_pct``, ``peak_macs_per_s``, ``tops_per_w``
+    (2 operations per MAC / energy per MAC), ``tops_per_mm2`` (2 x peak MACs/s / area), the
+    energy split (``shell_pj``, ``pe_pj`` per instance) and the time of each step."""
+    if method not in METHODS:
+        raise ParamError("method", ", ".join(METHODS), method)
+    parts = unit.hier_parts(params) if getattr(unit, "hier_parts", None) else None
+    if not parts or len(parts) != 1:
+        raise ParamError("hier", f"used with an array unit that repeats one module (pe-array), not {unit.name}")
+    clock_ns = check_clock(clock_ns)
+    hier = method == "hier"
+    lib = liberty_lib.resolve(liberty, default="osu018")
+    library = liberty_lib.load(lib.liberty)
+    liberty_lib.require_timing_and_power(library)
+    models = gatesim.cell_models(None, lib)
+    pe_mod, n_pe = parts[0]
+    seconds = {}
+    with tempfile.TemporaryDirectory(prefix="schw-ppa-array-") as tmp:
+        work = prepare_dir(keep, "keep") if keep is not None else Path(tmp)
+        t0 = time.perf_counter()
+        if method != "flat":
+            top = unit.top(params)
+            raw = work / f"{top}.hier.v"
+            syn = synth.synthesize_hierarchical(unit, params, lib.liberty, netlist=raw)
+            netlist = short_instances(raw, pe_mod, work / f"{top}.hier_short.v")
+            if method == "hier-flat":
+                netlist = synth.flatten_netlist(raw, top, work / f"{top}.hier_flat.v", lib.liberty)
+            area = {"area_um2": syn["area_um2"], "cell_count": syn["cell_count"], "flip_flops": syn["flip_flops"],
+                    "pe_um2": syn["parts"][0]["area_um2"], "shell_um2": syn["shell"]["area_um2"]}
+        else:
+            gl = gatesim.netlist(unit, params, lib.liberty)
+            top, netlist = gl.top, gl.netlist
+            area = {k: gl.synth[k] for k in ("area_um2", "cell_count", "flip_flops")}
+        seconds["synthesis"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        timing = sta.timing(netlist, top, lib, clock_ns, keep=work / "sta" if keep else None)
+        period = float(timing["clock_ns"])
+        seconds["sta"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        waves = work / f"{top}.vcd"
+        extra = {"problems": problems} if problems is not None else {}
+        rep = unit.regression(params, "icarus", rtl=[netlist, models], top=top, seed=seed, count=count, waves=waves,
+                              **extra)
+        rep.raise_if_failed()
+        seconds["simulation"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        wave = power.open_waveform(waves)
+        nl_top = power.read_netlist(netlist, lib, top, boundary=hier)
+        top_scope = power.find_scope(wave, nl_top)
+        act = power.activity_from_waveform(waves, nl_top, library, scope=top_scope.full_name, waveform=wave)
+        e_top = power.energy(nl_top, library, act, period)
+        pe_pj = []
+        if hier:
+            nl_pe = power.read_netlist(netlist, lib, pe_mod)
+            scopes = {sc.full_name for sc in wave.all_scopes()}
+            for k in range(n_pe):
+                name = f"{top_scope.full_name}.pe_{k}"
+                if name not in scopes:
+                    raise ToolError(f"the waveform has no scope {name} (PE instance {k} of {n_pe})")
+                a = power.activity_from_waveform(waves, nl_pe, library, scope=name, waveform=wave)
+                if a.cycles != act.cycles:
+                    raise ToolError(f"{name} sees {a.cycles:g} clock edges, the top {act.cycles:g}")
+                pe_pj.append(power.energy(nl_pe, library, a, period)["energy_pj"])
+        seconds["energy"] = time.perf_counter() - t0
+    cyc = rep.details["cycles"]
+    macs = int(cyc["useful_macs"])
+    total = e_top["energy_pj"] + sum(pe_pj)
+    kk = params.inputs if params.pe == "sc" else 1
+    peak = params.R * params.C * kk / (params.step_cycles * period) * 1e9
+    e_mac = total / macs
+    return {
+        "unit": unit.name, "params": params.as_dict(), "top": top, "method": method,
+        "liberty": lib.name, **area,
+        "critical_path_ns": timing["critical_path_ns"], "fmax_mhz": timing["fmax_mhz"], "clock_ns": period,
+        "critical_group": timing["critical_group"],
+        "energy_pj": total, "cycles": act.cycles, "useful_macs": macs, "compute_util_pct": cyc["compute_util_pct"],
+        "energy_per_mac_pj": e_mac, "energy_per_cycle_pj": total / act.cycles, "power_mw": total / (act.cycles * period),
+        "peak_macs_per_s": peak, "tops_per_w": 2.0 / e_mac, "tops_per_mm2": 2.0 * peak / 1e12 / (area["area_um2"] * 1e-6),
+        "shell_pj": e_top["energy_pj"], "pe_pj": pe_pj, "leakage_pj": e_top["leakage_pj"],
+        "problems": cyc.get("problems"), "vectors": rep.vectors,
+        "seconds": {k: round(v, 1) for k, v in seconds.items()},
+    }
+

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
+from schw import gatesim
+from schw.errors import ParamError, ToolError
 from schw.registry import register
 from schw.units.base import Unit
 from schw.verify import Mismatch, Report, rtl_sources
@@ -57,6 +59,24 @@ def _report(unit, params, sim, top, inputs, expected, got, at, latency, n_expect
     return rep
 
 
+def _with_waves(sim, sources, top, inputs, outputs, waves, directory):
+    """The sources and top the stream harness drives: ``top`` itself, or with ``waves`` a wrapper
+    that dumps a VCD of it (:func:`schw.gatesim.waves_wrapper`; Icarus only)."""
+    if waves is None:
+        return sources, top
+    if sim != "icarus":
+        raise ParamError("waves", "used with --sim icarus for the hfp8 units (their Verilator harness does not "
+                         "trace)", str(waves))
+    ports_in = {"clk": 1, "rst": 1, "in_valid": 1, **inputs}
+    path, name = gatesim.waves_wrapper(top, ports_in, {"out_valid": 1, **outputs}, waves, directory)
+    return [*sources, path], name
+
+
+def _check_waves(waves):
+    if waves is not None and not (Path(waves).is_file() and Path(waves).stat().st_size > 0):
+        raise ToolError(f"the hfp8 harness wrote no waveform to {waves}")
+
+
 @register
 class HfpConvUnit(Unit):
     name = "hfp8-conv"
@@ -86,14 +106,17 @@ class HfpConvUnit(Unit):
         words = lfsr_words(p.seed, len(inputs["x"])) if p.rounding == "sr" else None
         return {"fp8": to_fp8(inputs["x"], p.format, p.rounding, words), "fp16": to_fp16(inputs["y"], p.format)}
 
-    def regression(self, p, sim, *, rtl=None, top=None, seed=1, count=None, keep=None):
+    def regression(self, p, sim, *, rtl=None, top=None, seed=1, count=None, keep=None, waves=None):
         """Every binary16 input (65,536) through the RTL, with seeded bubbles; ``count``: the
-        corner patterns plus ``count`` random ones instead."""
+        corner patterns plus ``count`` random ones instead. ``waves``: a VCD of the run (Icarus)."""
         inputs = self.vectors(p, seed, count)
         expected = self.golden(p, inputs)
+        ins, outs = {"x": 16, "y": 8}, {"fp8": 8, "fp16": 16}
         with tempfile.TemporaryDirectory(prefix="schw-rtl-") as tmp:
             sources, top = rtl_sources(self, p, rtl, top, Path(tmp))
-            got = harness.simulate(sim, sources, top, {"x": 16, "y": 8}, {"fp8": 8, "fp16": 16}, inputs, seed=seed)
+            run_sources, run_top = _with_waves(sim, sources, top, ins, outs, waves, Path(tmp))
+            got = harness.simulate(sim, run_sources, run_top, ins, outs, inputs, seed=seed)
+        _check_waves(waves)
         n = len(inputs["x"])
         return _report(self, p, sim, top, inputs, expected, got, got["at"], 1, n, np.arange(n), seed,
                        {"format": p.format, "rounding": p.rounding})
@@ -134,20 +157,23 @@ class HfpMacUnit(Unit):
     def golden(self, p, inputs):
         return {"result": mac_stream(p, inputs["a"], inputs["b"], inputs["first"], inputs["last"])}
 
-    def regression(self, p, sim, *, rtl=None, top=None, seed=1, count=None, keep=None):
+    def regression(self, p, sim, *, rtl=None, top=None, seed=1, count=None, keep=None, waves=None):
         """Dot-product streams (default 200,000 products on Verilator, 20,000 on Icarus) with
-        seeded bubbles; every result compared bit-exactly, in order, with its latency."""
+        seeded bubbles; every result compared bit-exactly, in order, with its latency.
+        ``waves``: a VCD of the run (Icarus)."""
         if count is None:
             count = self.default_vectors if sim == "verilator" else 20_000
         inputs = self.vectors(p, seed, count)
-        return self.check(p, sim, inputs, rtl=rtl, top=top, seed=seed)
+        return self.check(p, sim, inputs, rtl=rtl, top=top, seed=seed, waves=waves)
 
-    def check(self, p, sim, inputs, *, rtl=None, top=None, seed=1, bubbles=0.1):
+    def check(self, p, sim, inputs, *, rtl=None, top=None, seed=1, bubbles=0.1, waves=None):
         expected = self.golden(p, inputs)
+        ins, outs = {"a": 8, "b": 8, "first": 1, "last": 1}, {"result": 16}
         with tempfile.TemporaryDirectory(prefix="schw-rtl-") as tmp:
             sources, top = rtl_sources(self, p, rtl, top, Path(tmp))
-            got = harness.simulate(sim, sources, top, {"a": 8, "b": 8, "first": 1, "last": 1}, {"result": 16},
-                                   inputs, bubbles=bubbles, seed=seed)
+            run_sources, run_top = _with_waves(sim, sources, top, ins, outs, waves, Path(tmp))
+            got = harness.simulate(sim, run_sources, run_top, ins, outs, inputs, bubbles=bubbles, seed=seed)
+        _check_waves(waves)
         ends = np.flatnonzero(np.asarray(inputs["last"]) != 0)
         rep = _report(self, p, sim, top, inputs, expected, got, got["at"], p.latency, len(ends), ends, seed,
                       {"products": len(inputs["a"]), "dot_products": len(ends)})
