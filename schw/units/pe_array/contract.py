@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import timing, unary_timing
+from . import hfp8_contract, timing, unary_timing
 from .params import PeArrayParams
 
 
@@ -15,12 +15,14 @@ def contract(p: PeArrayParams) -> dict:
         "int8": "signed 8-bit two's complement",
         "fp16": "IEEE binary16 bit pattern",
         "sc": f"{p.inputs} unsigned {p.width}-bit bipolar codes (code t at bits t*{p.width}; value 2*code/2^{p.width} - 1)",
+        **hfp8_contract.lane(p),
     }[p.pe]
     acc = {
         "int8": "signed 32-bit, wraps modulo 2^32",
         "fp16": f"IEEE binary{16 if p.acc == 'fp16' else 32} bit pattern (fma rounding {p.rm}, one rounding per step)",
         "sc": f"32-bit count of ones among the XNOR product bits; value = (2*count - Kp*L)/L with L={p.length}, "
               f"Kp = K rounded up to a multiple of {p.inputs}",
+        **hfp8_contract.acc(p),
     }[p.pe]
     ports = {
         "clk": "clock, rising edge",
@@ -40,6 +42,7 @@ def contract(p: PeArrayParams) -> dict:
         draining = ("R result rows per tile, row i = C[i, 0..C-1] in order i = 0..R-1, one per step, starting "
                     f"{F['first_row']} steps after the step in_last was accepted. No backpressure on out.")
         order = "PE (i, j): acc = zero; for k = 0..K-1: acc = a*b + acc (one rounding per step for fp16)"
+        order = hfp8_contract.order(p) or order
     else:
         ports["psum"] = f"{C} lanes x {AW} bits: the partial sum each output row starts from"
         ports["w_valid/w_ready"] = "weight push handshake"
@@ -53,6 +56,7 @@ def contract(p: PeArrayParams) -> dict:
                    "own R pushes. To tile K > R, feed each K-tile's output rows back as psum of the next.")
         draining = f"one result row per accepted input row, out = psum + A[m, :] . W, {F['first_row']} steps after it"
         order = "column j: acc = psum; for k = 0..R-1: acc = a*w + acc (top to bottom)"
+        order = hfp8_contract.order(p) or order
     return {
         "array": {"rows": R, "cols": C, "pe": p.pe, "dataflow": p.dataflow,
                   "lane_width": W, "acc_width": AW, "step_cycles": P},
@@ -119,6 +123,8 @@ def _next_steps(p) -> dict:
 
 
 def _pe_detail(p) -> dict:
+    if p.pe == "hfp8":
+        return hfp8_contract.pe_detail(p)
     if p.pe == "int8":
         return {"pe": "Int8Pe: result <= c + a*b, 8x8 signed multiply, 32-bit add, 1 register stage"}
     if p.pe == "fp16":

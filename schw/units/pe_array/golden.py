@@ -22,7 +22,7 @@ import numpy as np
 from schw.units.fp16_pe.golden import evaluate
 from schw.units.sc_dot.golden import dot_counts
 
-from . import timing, unary_golden
+from . import hfp8_golden, timing, unary_golden
 from .params import PeArrayParams
 
 MASK32 = (1 << 32) - 1
@@ -57,8 +57,12 @@ def mac(p: PeArrayParams, a, b, c):
     return (np.broadcast_to(c, shape) + ones) & MASK32
 
 
-def fold(p: PeArrayParams, A, B, acc0=None):
-    """acc after k = 0..K-1 of ``mac`` in order; A (M, K, kk), B (K, N, kk) -> (M, N)."""
+def fold(p: PeArrayParams, A, B, acc0=None, t0: int = 0):
+    """acc after k = 0..K-1 of ``mac`` in order; A (M, K, kk), B (K, N, kk) -> (M, N).
+    hfp8 (stateful PEs, chunks, SR): :func:`.hfp8_golden.fold`, whose first item is the array's
+    item ``t0`` (the stochastic-rounding words depend on it)."""
+    if p.pe == "hfp8":
+        return hfp8_golden.fold(p, A, B, acc0, t0)
     M, K, _ = A.shape
     N = B.shape[1]
     acc = np.full((M, N), p.zero, dtype=np.int64) if acc0 is None else np.array(acc0, dtype=np.int64)
@@ -102,9 +106,12 @@ class Problem:
         return self.A.shape[0], self.B.shape[1], self.A.shape[1]
 
 
-def reference(p: PeArrayParams, prob: Problem) -> np.ndarray:
+def reference(p: PeArrayParams, prob: Problem, t0: int = 0) -> np.ndarray:
     """The plain product in the array's accumulation order, without any tiling or padding
-    (what the assembled array result must equal: pads are neutral)."""
+    (what the assembled array result must equal: pads are neutral). hfp8: see
+    :func:`.hfp8_golden.reference` (``t0``: the array item the problem starts at)."""
+    if p.pe == "hfp8":
+        return hfp8_golden.reference(p, prob.A, prob.B, t0)
     A, B = _split_k(p, prob)
     return fold(p, A, B)
 
@@ -141,14 +148,17 @@ class Program:
     results: list = field(default_factory=list)      # assembled product per problem (M, N)
     macs: int = 0                                     # useful multiply-accumulates (unpadded)
     k_steps: list = field(default_factory=list)      # os: K steps per tile; ws: rows per tile
+    item_base: list = field(default_factory=list)    # per problem: array items streamed before it
 
 
 def build_program(p: PeArrayParams, problems: list[Problem]) -> Program:
     R, C, W, AW = p.R, p.C, p.lane_width, p.acc_width
     prog = Program(streams={"in": []} if p.dataflow == "os" else {"in": [], "w": []})
+    t_items = 0  # items (os) or rows (ws) streamed so far: the hfp8 PEs' LFSR position
     for pi, prob in enumerate(problems):
         M, N, K = prob.shape
         prog.macs += M * N * K
+        prog.item_base.append(t_items)
         A, B = _split_k(p, prob)
         KL = A.shape[1]
         mt, nt = -(-M // R), -(-N // C)
@@ -156,7 +166,8 @@ def build_program(p: PeArrayParams, problems: list[Problem]) -> Program:
             Ap = np.full((mt * R, KL, A.shape[2]), p.pad_a, dtype=np.int64)
             Bp = np.full((KL, nt * C, B.shape[2]), p.pad_b, dtype=np.int64)
             Ap[:M], Bp[:, :N] = A, B
-            out = fold(p, Ap, Bp)
+            out = fold(p, Ap, Bp, t0=t_items)
+            t_items += mt * nt * KL
             for ti in range(mt):
                 for tj in range(nt):
                     rows = slice(ti * R, (ti + 1) * R)
@@ -183,7 +194,8 @@ def build_program(p: PeArrayParams, problems: list[Problem]) -> Program:
                     ks = slice(tk * R, (tk + 1) * R)
                     for w in pack(p, Bp[ks, cols], W):
                         prog.streams["w"].append({"w": w})
-                    new = fold(p, Ap[:, ks], Bp[ks, cols], acc)
+                    new = fold(p, Ap[:, ks], Bp[ks, cols], acc, t0=t_items)
+                    t_items += M
                     a_words = pack(p, Ap[:, ks], W)
                     # psum of K-tile tk > 0 is the previous tile's output, which is checked too
                     p_words = pack(p, acc, AW)
@@ -312,6 +324,8 @@ def as_float(p: PeArrayParams, codes) -> np.ndarray:
         return unary_golden.as_float(p, codes)
     if p.pe == "sc":
         return 2 * codes.astype(np.float64) / (1 << p.width) - 1
+    if p.pe == "hfp8":  # FP8 codes in --fmt (A's format)
+        codes = hfp8_golden.to_fp16(codes, p.fmt)
     return codes.astype(np.uint16).view(np.float16).astype(np.float64)
 
 
@@ -324,6 +338,6 @@ def result_float(p: PeArrayParams, acc, K: int) -> np.ndarray:
     if p.pe == "sc":
         kp = padded_k(p, K)
         return (2 * acc.astype(np.float64) - kp * p.length) / p.length
-    if p.acc == "fp16":
-        return acc.astype(np.uint16).view(np.float16).astype(np.float64)
+    if p.acc == "fp16" or p.pe == "hfp8":  # hfp8: the binary16 result in bits 15..0
+        return (acc & 0xFFFF).astype(np.uint16).view(np.float16).astype(np.float64)
     return acc.astype(np.uint32).view(np.float32).astype(np.float64)

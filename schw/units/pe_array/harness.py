@@ -111,7 +111,7 @@ def regression(unit, p: PeArrayParams, sim: str, *, rtl=None, top=None, seed: in
     mism = [_M(m.index, m.inputs, m.expected, m.got) for m in check(p, prog, results, predicted)]
     # the assembled products must equal the untiled, unpadded reference fold
     for pi, (prob, res) in enumerate(zip(problems, prog.results)):
-        ref = golden.reference(p, prob)
+        ref = golden.reference(p, prob, t0=prog.item_base[pi])
         if not np.array_equal(ref, res):
             raise AssertionError(f"golden tiling disagrees with the reference fold on problem {pi}")
     acc_ok = predicted["accepts"] == {s: results["accepts"].get(s, []) for s in predicted["accepts"]}

@@ -50,8 +50,11 @@ class Hfp8MacPe(wiring.Component):
     def elaborate(self, platform):
         p, m = self.mp, Module()
         fx = _Fixed(p)
-        lfsr = _lfsr(m, p.seed, self.en)
-        r_inner, r_fold = lfsr[:SR_BITS], lfsr[SR_BITS:2 * SR_BITS]
+        if p.acc_round == "sr":
+            lfsr = _lfsr(m, p.seed, self.en)
+            r_inner, r_fold = lfsr[:SR_BITS], lfsr[SR_BITS:2 * SR_BITS]
+        else:  # RNE: no LFSR (the adders ignore the random bits)
+            r_inner = r_fold = Const(0, SR_BITS)
         prod = _product_fixed(m, self.a, self.b, p, fx)
 
         def fold(outer, t):

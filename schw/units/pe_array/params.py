@@ -6,24 +6,26 @@ from dataclasses import dataclass
 
 from schw.errors import ParamError
 from schw.params import Params, choice, int_range, param, power_of_two
+from schw.units.hfp8.params import FORMATS, ROUNDINGS, HfpMacParams, chunk_rule
 from schw.units.sc_dot.params import ScDotParams
 
 from .unary_params import unary_check
 
-PES = ("int8", "fp16", "sc", "unary")
+PES = ("int8", "fp16", "sc", "hfp8", "unary")
 DATAFLOWS = ("os", "ws")
 RMS = ("rne", "rtz", "rdn", "rup", "rmm")
 #: fields added after the first release: left out of ``as_dict`` (so of the Verilog header, the
 #: top's name hash and the manifest) while at their defaults, so existing parameter sets keep
 #: generating byte-identical files
-LATER_FIELDS = ("et", "counter")
+LATER_FIELDS = ("fmt", "fmt_b", "chunk", "acc_round", "et", "counter")
 
 
 @dataclass(frozen=True)
 class PeArrayParams(Params):
     rows: int = param(8, int_range(1, 64), "array rows R")
     cols: int = param(0, int_range(0, 64), "array columns C (0 = same as --rows)")
-    pe: str = param("int8", choice(*PES), "PE type: int8 (8x8 -> 32-bit MAC), fp16 (FP16 FMA), sc (SC dot product)")
+    pe: str = param("int8", choice(*PES), "PE type: int8 (8x8 -> 32-bit MAC), fp16 (FP16 FMA), sc (SC dot product), "
+                       "hfp8 (FP8 x FP8 into binary16, chunks, SR)")
     dataflow: str = param("os", choice(*DATAFLOWS), "os = output stationary, ws = weight stationary")
     acc: str = param("fp32", choice("fp16", "fp32"), "fp16 PE: accumulation format")
     rm: str = param("rne", choice(*RMS), "fp16 PE: rounding mode, fixed per array")
@@ -32,7 +34,14 @@ class PeArrayParams(Params):
     length: int = param(16, power_of_two(4, 4096), "sc PE: stream length L (one step = L + 1 cycles)")
     sng: str = param("lfsr", choice("lfsr", "sobol", "temporal"), "sc PE: stochastic number generator; unary PE: "
                      "rate coding from an lfsr or sobol source, or temporal coding (exact products)")
-    seed: int = param(0, int_range(0, 2**32 - 1), "sc PE: SNG seed")
+    seed: int = param(0, int_range(0, 2**32 - 1), "sc PE: SNG seed; hfp8 PE: LFSR seed of stochastic rounding")
+    fmt: str = param("e4m3b11", choice(*FORMATS), "hfp8 PE: FP8 format of A (e4m3b11 = HFP8 1-4-3 bias 11, "
+                     "e5m2 = HFP8 1-5-2, e4m3 = OCP e4m3fn)")
+    fmt_b: str = param("same", choice("same", *FORMATS), "hfp8 PE: FP8 format of B (same = --fmt)")
+    chunk: int = param(0, chunk_rule, "hfp8 PE: chunk length CL (0 = no chunking; os: CL products per PE "
+                       "into an inner binary16 accumulator, then added into the outer one; ws: chunks of CL rows)")
+    acc_round: str = param("rne", choice(*ROUNDINGS), "hfp8 PE: rounding of the binary16 accumulations: rne or "
+                           "sr (stochastic, 32-bit LFSR per PE)")
     et: int = param(0, int_range(0, 11), "unary PE: early termination: run L / 2^et cycles per step")
     counter: int = param(16, int_range(8, 32), "unary PE: accumulator and output lane width")
 
@@ -44,6 +53,7 @@ class PeArrayParams(Params):
     def check(self):
         defaults = {f.name: f.default for f in self.fields()}
         own = {"int8": (), "fp16": ("acc", "rm"), "sc": ("inputs", "width", "length", "sng", "seed"),
+               "hfp8": ("seed", "fmt", "fmt_b", "chunk", "acc_round"),
                "unary": ("width", "length", "sng", "seed", "et", "counter")}
         for pe, names in own.items():
             if pe == self.pe:
@@ -73,7 +83,7 @@ class PeArrayParams(Params):
     @property
     def lane_width(self) -> int:
         """Bits of one operand lane (one element of A or B; sc: k codes)."""
-        return {"int8": 8, "fp16": 16, "sc": self.inputs * self.width, "unary": self.width + 1}[self.pe]
+        return {"int8": 8, "fp16": 16, "sc": self.inputs * self.width, "hfp8": 8, "unary": self.width + 1}[self.pe]
 
     @property
     def acc_width(self) -> int:
@@ -81,6 +91,8 @@ class PeArrayParams(Params):
             return 16 if self.acc == "fp16" else 32
         if self.pe == "unary":
             return self.counter
+        if self.pe == "hfp8":  # ws with chunks: {open chunk, outer sum} between rows (see hfp8_rtl)
+            return 32 if self.dataflow == "ws" and self.chunk else 16
         return 32
 
     @property
@@ -118,6 +130,11 @@ class PeArrayParams(Params):
         if self.pe == "sc":
             return 1 << (self.width - 1)
         return 0
+
+    def hfp8_params(self) -> HfpMacParams:
+        """The hfp8-mac parameters of one hfp8 PE (formats, CL, rounding, LFSR seed)."""
+        return HfpMacParams(format_a=self.fmt, format_b=self.fmt if self.fmt_b == "same" else self.fmt_b,
+                            chunk=self.chunk, acc_round=self.acc_round, seed=self.seed)
 
     def sc_params(self) -> ScDotParams:
         """The sc-dot parameters of one sc PE."""

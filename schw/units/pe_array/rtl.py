@@ -32,6 +32,7 @@ from schw.units.sc_dot.params import ScDotParams
 from schw.units.sc_dot.rtl import ScDot
 
 from . import timing, unary_rtl
+from .hfp8_rtl import Hfp8MacPe, template_ports
 from .params import PeArrayParams
 
 
@@ -101,6 +102,8 @@ def make_pe(p: PeArrayParams) -> wiring.Component:
         return Int8Pe()
     if p.pe == "fp16":
         return Fp16MacPe(p.acc, p.rm_code)
+    if p.pe == "hfp8":
+        return Hfp8MacPe(p.hfp8_params(), p.dataflow)
     return ScMacPe(p.sc_params())
 
 
@@ -239,6 +242,8 @@ class PeArray(wiring.Component):
                 v, f, last = f_in[r][c][0], f_in[r][c][1], f_in[r][c][2]
                 m.d.comb += [pe.en.eq(v & step), pe.a.eq(a_in[r][c]), pe.b.eq(b_in[r][c]),
                              pe.c.eq(Mux(f, p.zero, pe.result))]
+                if hasattr(pe, "first"):  # hfp8 PE with chunks (Instance PEs: the template wires these)
+                    m.d.comb += [pe.first.eq(f), pe.last.eq(last)]
                 if c + 1 < C:
                     ar, fr = Signal(W, name=f"a_{r}_{c}"), Signal(3, name=f"f_{r}_{c}")
                     self._sync(m, ar.eq(a_in[r][c]), fr.eq(f_in[r][c]))
@@ -320,6 +325,8 @@ class PeArray(wiring.Component):
                     self._sync(m, active[r][c].eq(shadow[r][c]))
                 m.d.comb += [pe.en.eq(v & step), pe.a.eq(a_in[r][c]), pe.b.eq(w_use),
                              pe.c.eq(ps_in[c] if r == 0 else pes[r - 1][c].result)]
+                if hasattr(pe, "fold"):  # hfp8 PE with chunks: rows CL-1, 2CL-1, ... and R-1 fold
+                    m.d.comb += pe.fold.eq(int(r % p.chunk == p.chunk - 1 or r == R - 1))
                 if c + 1 < C:
                     ar, fr = Signal(W, name=f"a_{r}_{c}"), Signal(2, name=f"f_{r}_{c}")
                     self._sync(m, ar.eq(a_in[r][c]), fr.eq(f_in[r][c]))
@@ -340,7 +347,7 @@ def top_verilog(p: PeArrayParams, top: str, pe_module: str) -> str:
     R, C, W, A = p.R, p.C, p.lane_width, p.acc_width
     return template(f"pe_array_{p.dataflow}.v.tmpl", "schw.units.pe_array").substitute(
         top=top, pe=pe_module, R=R, C=C, W=W, A=A, P=p.step_cycles,
-        RW=R * W, CW=C * W, CA=C * A, ZERO=f"{A}'h{p.zero:x}")
+        RW=R * W, CW=C * W, CA=C * A, ZERO=f"{A}'h{p.zero:x}", PE_PORTS=template_ports(p))
 
 
 def pe_verilog(p: PeArrayParams, pe_module: str) -> str:

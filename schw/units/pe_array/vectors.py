@@ -6,13 +6,35 @@ from __future__ import annotations
 import numpy as np
 
 from .golden import Problem
+from .hfp8_golden import to_fp16
 from .params import PeArrayParams
 
 FP16_SPECIALS = np.array([0x0000, 0x8000, 0x0001, 0x8001, 0x03FF, 0x83FF, 0x0400, 0x7BFF, 0xFBFF,
                           0x7C00, 0xFC00, 0x7E00, 0x7D00, 0xFE00, 0x3C00, 0xBC00, 0x3800], dtype=np.int64)
 
 
-def random_codes(p: PeArrayParams, rng, shape, special_rate: float = 0.0) -> np.ndarray:
+def hfp8_codes(fmt: str, rng, shape, special_rate: float = 0.0) -> np.ndarray:
+    """FP8 codes of ``fmt``: uniform over the finite codes of magnitude <= 32 (so e5m2 sums stay
+    finite), plus NaN, infinities (e5m2), zeros, the largest finite and the smallest subnormal
+    at ``special_rate``."""
+    codes = np.arange(256)
+    val = to_fp16(codes, fmt).astype(np.uint16).view(np.float16).astype(np.float64)
+    ok = np.isfinite(val) & (np.abs(val) <= 32)
+    x = rng.choice(codes[ok], size=shape)
+    if special_rate:
+        fin = codes[np.isfinite(val)]
+        big = fin[np.argmax(np.abs(val[fin]))]
+        specials = [c for c in codes if np.isnan(val[c]) or np.isinf(val[c])] + [0x00, 0x01, 0x81, big, big | 0x80]
+        specials = [c for c in specials if not (np.isnan(val[c]) and c not in (0x80, 0x7F, 0xFF, 0x7E, 0xFE))]
+        pick = rng.random(shape) < special_rate
+        x = np.where(pick, rng.choice(np.array(specials, dtype=np.int64), size=shape), x)
+    return x.astype(np.int64)
+
+
+def random_codes(p: PeArrayParams, rng, shape, special_rate: float = 0.0, operand: str = "a") -> np.ndarray:
+    if p.pe == "hfp8":
+        return hfp8_codes(p.hfp8_params().format_a if operand == "a" else p.hfp8_params().format_b, rng, shape,
+                          special_rate)
     if p.pe == "int8":
         return rng.integers(0, 256, size=shape)
     if p.pe == "unary":  # sign-magnitude codes
@@ -51,8 +73,9 @@ def problem_shapes(p: PeArrayParams, seed: int, count: int) -> list[tuple[int, i
 def make_problems(p: PeArrayParams, seed: int, count: int, special_rate: float | None = None) -> list[Problem]:
     rng = np.random.default_rng(seed + 1)
     if special_rate is None:
-        special_rate = 0.08 if p.pe == "fp16" else 0.0
+        special_rate = {"fp16": 0.08, "hfp8": 0.03}.get(p.pe, 0.0)
     out = []
     for M, N, K in problem_shapes(p, seed, count):
-        out.append(Problem(random_codes(p, rng, (M, K), special_rate), random_codes(p, rng, (K, N), special_rate)))
+        out.append(Problem(random_codes(p, rng, (M, K), special_rate),
+                           random_codes(p, rng, (K, N), special_rate, operand="b")))
     return out
