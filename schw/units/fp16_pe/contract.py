@@ -10,6 +10,29 @@ from __future__ import annotations
 OPS = {"fma": 0, "mul": 1, "add": 2, "min": 3, "max": 4, "lt": 5, "le": 6, "eq": 7}
 """op port encoding."""
 
+EXT_OPS = {"recip": 8, "rsqrt": 9, "exp2": 10, "log2": 11, "expmod": 12, "ternary": 13, "xnor": 14, "bool": 15}
+"""op port codes of the optional ops (``--ops``; the port is 4 bits wide when any is generated)."""
+
+ALL_OPS = {**OPS, **EXT_OPS}
+
+BOOL_FUNCS = {"and": 0, "or": 1, "xor": 2, "not": 3}
+"""bool op: rm[1:0] selects the function (rm[2] is ignored)."""
+
+TERNARY_WEIGHTS = {0b00: "+0", 0b01: "+1", 0b10: "+0", 0b11: "-1"}
+"""ternary op: b[1:0] -> the weight w (b[15:2] ignored)."""
+
+EXT_OPERANDS = {
+    "recip": "approximate 1/a, binary16, rounded in rm",
+    "rsqrt": "approximate 1/sqrt(a), binary16, rounded in rm",
+    "exp2": "approximate 2^a, binary16, rounded in rm",
+    "log2": "approximate log2(a), binary16, rounded in rm",
+    "expmod": "a * 2^k, k = b as a 16-bit two's complement integer, binary16, correctly rounded in rm",
+    "ternary": "fma(a, w, c) with the ternary weight w = +1.0, -1.0 or +0.0 from b[1:0] (01, 11, 00/10): "
+               "c + w*a with one rounding in the accumulation format",
+    "xnor": "c + popcount(~(a ^ b)) modulo 2^width (binary-vector XNOR-popcount accumulation), flags 0",
+    "bool": "a & b, a | b, a ^ b or ~a (rm[1:0] = 0, 1, 2, 3) on 16-bit words, zero-extended, flags 0",
+}
+
 RM = {"rne": 0, "rtz": 1, "rdn": 2, "rup": 3, "rmm": 4}
 """rm port encoding (RISC-V frm): nearest-even, toward zero, down, up, nearest-max-magnitude."""
 
@@ -32,8 +55,35 @@ def result_width(acc: str) -> int:
     return 16 if acc == "fp16" else 32
 
 
-def contract_dict(acc: str, ftz: bool = False) -> dict:
-    """The interface contract for the manifest (JSON-serialisable, stable key order)."""
+def contract_dict(acc: str, ftz: bool = False, ops: tuple[str, ...] | None = None) -> dict:
+    """The interface contract for the manifest (JSON-serialisable, stable key order). ``ops``:
+    the generated --ops names (None or the default set: the default PE's contract, unchanged)."""
+    base = _contract_base(acc, ftz)
+    if ops is None or tuple(ops) == ("fma", "mul", "add", "minmax", "cmp"):
+        return base
+    names = {"minmax": ("min", "max"), "cmp": ("lt", "le", "eq")}
+    codes = {n: ALL_OPS[n] for o in ops for n in names.get(o, (o,))}
+    w = base["result_width"]
+    ext = {n: EXT_OPERANDS[n] for n in codes if n in EXT_OPERANDS}
+    fmt = {n: ("bool" if n in ("lt", "le", "eq") else "bits" if n in ("xnor", "bool")
+               else base["result_format"].get(n, "binary16")) for n in codes}
+    fmt.update({"ternary": base["c_format"]} if "ternary" in codes else {})
+    return {**base, "ops": codes, "op_width": 4,
+            "operands": {**{k: v for k, v in base["operands"].items() if k in codes}, **ext},
+            "result_format": fmt,
+            "ops_left_out": {n: c for n, c in ALL_OPS.items() if n not in codes},
+            "left_out_rule": "an op code that is not generated gives result 0 with flags nv",
+            "ext_zero_extend": f"binary16 and 16-bit results are zero-extended to {w} bits",
+            "bool_functions": dict(BOOL_FUNCS) if "bool" in codes else None,
+            "ternary_weights": {f"{k:02b}": v for k, v in TERNARY_WEIGHTS.items()} if "ternary" in codes else None,
+            "approx_specials": ("NaN -> canonical NaN (nv if signalling); recip(+-0) = +-inf dz, recip(+-inf) = +-0; "
+                                "rsqrt(+-0) = +-inf dz, rsqrt(x<0) = NaN nv, rsqrt(+inf) = +0; exp2(+-0) = 1, "
+                                "exp2(+inf) = +inf, exp2(-inf) = +0; log2(+-0) = -inf dz, log2(x<0) = NaN nv, "
+                                "log2(+inf) = +inf, log2(1) = +0; exact results exact, the rest nx (+ of/uf)"),
+            "approx_error_ulp": {"rne_rmm": 0.75, "rtz_rdn_rup": 1.25}}
+
+
+def _contract_base(acc: str, ftz: bool) -> dict:
     w = result_width(acc)
     arith = "binary16" if acc == "fp16" else "binary32"
     return {

@@ -35,14 +35,15 @@ from schw.registry import get
 from schw.sim import runner
 from schw.verify import X, Mismatch, Report, compare, rtl_from_params, rtl_sources
 
-from .vectors import class_cross, directed, generate
+from .vectors import class_cross, directed, ext_vectors, generate
 
 LINE = np.dtype([("valid", "u1"), ("op", "u1"), ("rm", "u1"), ("pad", "u1"),
                  ("a", "<u2"), ("b", "<u2"), ("c", "<u4")])
 OUT = np.dtype([("result", "<u4"), ("flags", "<u4"), ("cycle", "<u4")])
 PORTS = ("op", "rm", "a", "b", "c")
 DRAIN = 16  # idle cycles after the last line: covers any latency up to 15
-OP_NAMES = ("fma", "mul", "add", "min", "max", "lt", "le", "eq")
+OP_NAMES = ("fma", "mul", "add", "min", "max", "lt", "le", "eq",
+            "recip", "rsqrt", "exp2", "log2", "expmod", "ternary", "xnor", "bool")  # codes 8..15: --ops
 RM_NAMES = ("rne", "rtz", "rdn", "rup", "rmm")
 
 
@@ -78,10 +79,11 @@ def _run(cmd: list[str], cwd: Path, what: str) -> None:
         raise ToolError(f"{what} failed (exit {out.returncode}):\n{tail}")
 
 
-def build(sim: str, sources: list[Path], top: str, width: int, waves: str | None = None) -> Path:
+def build(sim: str, sources: list[Path], top: str, width: int, waves: str | None = None, opw: int = 3) -> Path:
     """Compile (or reuse) the harness around ``top``; returns the executable (Verilator) or the
     vvp image (Icarus). ``waves`` (``vcd`` | ``fst``): a Verilator build that can trace (cached
-    apart); the Icarus harness always can (``+waves=FILE``)."""
+    apart); the Icarus harness always can (``+waves=FILE``). ``opw``: width of the op port (4
+    with --ops)."""
     sources = [Path(s).resolve() for s in sources]
     trace = []
     if sim == "verilator" and waves:
@@ -93,7 +95,8 @@ def build(sim: str, sources: list[Path], top: str, width: int, waves: str | None
         exe_name = "obj/harness"
     elif sim == "icarus":
         harness = _template_text("fp16_harness.v.tmpl")
-        harness = harness.replace("${width}", str(width)).replace("${top}", top).replace("$$", "$")
+        harness = (harness.replace("${width}", str(width)).replace("${opw}", str(opw)).replace("${top}", top)
+                   .replace("$$", "$"))
         exe_name = "harness.vvp"
     else:
         raise ToolError(f"unknown simulator {sim!r} (verilator or icarus)")
@@ -142,7 +145,7 @@ def schedule(n: int, bubbles: float, seed: int, width: int):
 
 
 def simulate(sim: str, sources: list[Path], top: str, width: int, inputs: dict,
-             bubbles: float = 0.1, seed: int = 1, waves: Path | None = None) -> dict:
+             bubbles: float = 0.1, seed: int = 1, waves: Path | None = None, opw: int = 3) -> dict:
     """Run ``inputs`` (arrays op, rm, a, b, c) through the RTL. Returns ``result``, ``flags``
     (the first ``n`` outputs seen, in order; :data:`XZ` where a value had X/Z bits, Icarus),
     ``latency`` (output cycle minus input cycle, per output), ``outputs`` (number seen),
@@ -150,7 +153,7 @@ def simulate(sim: str, sources: list[Path], top: str, width: int, inputs: dict,
     ``problems`` (``out_valid`` with X/Z bits), ``seconds``. ``waves``: a waveform file (``.vcd``
     or ``.fst``) of the run, every signal of the DUT."""
     fmt = runner.wave_format(waves) if waves is not None else None
-    exe = build(sim, sources, top, width, fmt)
+    exe = build(sim, sources, top, width, fmt, opw=opw)
     problems = []
     n = len(inputs["op"])
     at, lines = schedule(n, bubbles, seed, width)
@@ -194,15 +197,17 @@ def case_counts(op, rm) -> dict[str, dict[str, int]]:
     """Vectors per (op, rounding mode); comparisons ignore rm but are counted by it too."""
     op = np.asarray(op, dtype=np.int64)
     rm = np.asarray(rm, dtype=np.int64)
-    table = np.zeros((8, 8), dtype=np.int64)
+    table = np.zeros((16, 8), dtype=np.int64)
     np.add.at(table, (op, rm), 1)
     return {OP_NAMES[o]: {(RM_NAMES[r] if r < 5 else f"rm{r}"): int(table[o, r]) for r in range(8) if table[o, r]}
-            for o in range(8) if table[o].any()}
+            for o in range(16) if table[o].any()}
 
 
 def format_counts(counts: dict) -> str:
     lines = ["op    " + " ".join(f"{m:>8}" for m in RM_NAMES) + "    total"]
     for name in OP_NAMES:
+        if name not in counts and OP_NAMES.index(name) >= 8:  # --ops codes: only when run
+            continue
         row = counts.get(name, {})
         lines.append(f"{name:<5} " + " ".join(f"{row.get(m, 0):>8}" for m in RM_NAMES)
                      + f" {sum(row.values()):>8}")
@@ -250,7 +255,8 @@ def check(unit, params, sim: str, inputs: dict, *, rtl: list[Path] | None = None
     with tempfile.TemporaryDirectory(prefix="schw-rtl-") as tmp:
         sources, top = rtl_sources(unit, params, rtl, top, Path(tmp))
         t0 = time.perf_counter()
-        got = simulate(sim, sources, top, params.width, inputs, bubbles=bubbles, seed=seed, waves=waves)
+        got = simulate(sim, sources, top, params.width, inputs, bubbles=bubbles, seed=seed, waves=waves,
+                       opw=getattr(params, "op_width", 3))
     t_sim = time.perf_counter() - t0
     t0 = time.perf_counter()
     exp_r = np.empty(n, dtype=np.int64)
@@ -279,7 +285,7 @@ def check(unit, params, sim: str, inputs: dict, *, rtl: list[Path] | None = None
              for j in range(min(len(ex["result"]), 100))]
     lat = sorted(set(int(x) for x in np.unique(got["latency"])))
     ops = np.asarray(inputs["op"], dtype=np.int64)
-    per_op_bad = {OP_NAMES[o]: int(np.count_nonzero(ops[bad] == o)) for o in range(8)} if bad.size else {}
+    per_op_bad = {OP_NAMES[o]: int(np.count_nonzero(ops[bad] == o)) for o in range(16)} if bad.size else {}
     details = {
         "path": "fast",
         "cases": case_counts(inputs["op"], inputs["rm"]),
@@ -328,6 +334,15 @@ def sample_vectors(acc: str, seed: int, n: int) -> dict:
                                np.asarray(g[f], dtype=np.int64)[skip:]]) for f in PORTS}
 
 
+def _with_ext(params, vectors: dict, seed: int, per_op: int) -> dict:
+    """``vectors`` plus ``per_op`` sampled rows of each optional op of an --ops PE (and 500 of each
+    left-out code); unchanged for the default op set."""
+    if not getattr(params, "extended", False):
+        return vectors
+    x = ext_vectors(params.op_set, seed, acc=params.acc, exhaustive=False, sample=per_op)
+    return {k: np.concatenate([np.asarray(vectors[k], dtype=np.int64), x[k]]) for k in PORTS}
+
+
 def interleave(vectors: dict, seed: int, n: int) -> dict:
     """A seeded shuffle of ``n`` rows, reordered so that op and rm both change from each row
     to the next wherever the rows allow it (greedy)."""
@@ -351,7 +366,7 @@ def pipeline_check(unit, params, sim: str, *, rtl=None, top=None, seed: int = 1,
     """The cocotb testbench (:mod:`schw.units.fp16_pe.tb`) streams ``count`` vectors with op and rm
     changing every cycle, seeded bubbles and ``resets`` reset pulses in mid-stream. Returns a
     :class:`schw.verify.Report` over the delivered vectors (killed ones listed in ``details``)."""
-    inputs = interleave(sample_vectors(params.acc, seed, count), seed, count)
+    inputs = interleave(_with_ext(params, sample_vectors(params.acc, seed, count), seed, 40), seed, count)
     n = len(inputs["op"])
     rng = np.random.default_rng([seed, 0x7E5])
     reset_before = sorted(int(i) for i in rng.choice(np.arange(8, n), min(resets, max(0, n - 8)), replace=False))
@@ -395,7 +410,7 @@ def full_regression(unit, params, sim: str, *, rtl=None, top=None, seed: int = 1
     if sim == "verilator":
         inputs = unit.vectors(params, seed, count)
     else:
-        inputs = sample_vectors(params.acc, seed, count)
+        inputs = _with_ext(params, sample_vectors(params.acc, seed, count), seed, 2000)
     fast = check(unit, params, sim, inputs, rtl=rtl, top=top, seed=seed, waves=waves)
     pipe = pipeline_check(unit, params, sim, rtl=rtl, top=top, seed=seed, keep=keep,
                           waves=pipeline_waves(waves) if waves is not None else None)

@@ -4,10 +4,36 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from schw.errors import ParamError
 from schw.params import Params, boolean, choice, int_range, param
 
 # Encodings (the contract lives in .contract; the tests check these agree with it).
 OP_FMA, OP_MUL, OP_ADD, OP_MIN, OP_MAX, OP_LT, OP_LE, OP_EQ = range(8)
+OP_RECIP, OP_RSQRT, OP_EXP2, OP_LOG2, OP_EXPMOD, OP_TERNARY, OP_XNOR, OP_BOOL = range(8, 16)
+
+#: --ops names in canonical order; "minmax" = min and max, "cmp" = lt, le and eq
+OP_GROUPS = ("fma", "mul", "add", "minmax", "cmp", "recip", "rsqrt", "exp2", "log2", "expmod", "ternary",
+             "xnor", "bool")
+DEFAULT_OPS = "fma,mul,add,minmax,cmp"
+#: the shared fused multiply-add datapath: always generated
+REQUIRED_OPS = ("fma", "mul", "add")
+#: ops that round a binary16 result of their own (no ftz support yet)
+FP_EXT_OPS = ("recip", "rsqrt", "exp2", "log2", "expmod")
+
+
+def ops_rule():
+    allowed = ",".join(OP_GROUPS)
+
+    def check(name, value):
+        items = [s.strip() for s in value.split(",")] if isinstance(value, str) else None
+        if not items or any(i not in OP_GROUPS for i in items) or len(set(items)) != len(items):
+            raise ParamError(name, f"a comma-separated list of distinct ops from {allowed}", value)
+        missing = [r for r in REQUIRED_OPS if r not in items]
+        if missing:
+            raise ParamError(name, f"a list that includes {','.join(REQUIRED_OPS)} (the shared FMA datapath), "
+                                   f"from {allowed}", value)
+    check.allowed = allowed
+    return check
 RM_RNE, RM_RTZ, RM_RDN, RM_RUP, RM_RMM = range(5)
 FLAG_NX, FLAG_UF, FLAG_OF, FLAG_DZ, FLAG_NV = (1 << i for i in range(5))
 NAN16, NAN32 = 0x7E00, 0x7FC00000
@@ -29,6 +55,46 @@ class Fp16PeParams(Params):
                      "accumulation format: c and the fma/mul/add result in binary16 or binary32")
     ftz: bool = param(False, boolean(),
                       "flush to zero: subnormal inputs read as zero, tiny results become zero (uf|nx)")
+    ops: str = param(DEFAULT_OPS, ops_rule(),
+                     "ops generated (comma list; op codes are fixed, an op left out gives result 0 with nv)")
+
+    def check(self) -> None:
+        bad = [o for o in FP_EXT_OPS if o in self.op_set]
+        if self.ftz and bad:
+            raise ParamError("ops", f"no {','.join(FP_EXT_OPS)} together with --ftz (not supported)", self.ops)
+
+    def as_dict(self) -> dict:
+        """The parameters; ``ops`` only when it is not the default set, so the default PE's Verilog
+        header and manifest stay what they were before --ops existed."""
+        d = super().as_dict()
+        if not self.extended:
+            d.pop("ops")
+        return d
+
+    @property
+    def op_set(self) -> tuple[str, ...]:
+        """The selected --ops names in canonical order."""
+        chosen = {s.strip() for s in self.ops.split(",")}
+        return tuple(o for o in OP_GROUPS if o in chosen)
+
+    @property
+    def extended(self) -> bool:
+        """Anything but the default op set: a 4-bit op port (the default keeps its 3-bit port and
+        its Verilog byte for byte)."""
+        return self.op_set != OP_GROUPS[:5]
+
+    @property
+    def op_width(self) -> int:
+        return 4 if self.extended else 3
+
+    @property
+    def op_codes(self) -> tuple[int, ...]:
+        """The op port codes that are generated."""
+        names = {"fma": [OP_FMA], "mul": [OP_MUL], "add": [OP_ADD], "minmax": [OP_MIN, OP_MAX],
+                 "cmp": [OP_LT, OP_LE, OP_EQ], "recip": [OP_RECIP], "rsqrt": [OP_RSQRT], "exp2": [OP_EXP2],
+                 "log2": [OP_LOG2], "expmod": [OP_EXPMOD], "ternary": [OP_TERNARY], "xnor": [OP_XNOR],
+                 "bool": [OP_BOOL]}
+        return tuple(sorted(c for o in self.op_set for c in names[o]))
 
     @property
     def width(self) -> int:

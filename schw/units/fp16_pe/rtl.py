@@ -7,8 +7,11 @@ from amaranth.hdl import Cat, Const, Module, Mux, Signal
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-from .params import (CUTS, FLAG_NV, FLAG_NX, FLAG_OF, FLAG_UF, FORMATS, NAN16, NAN32, OP_ADD, OP_EQ, OP_LE,
-                     OP_LT, OP_MAX, OP_MIN, OP_MUL, RM_RDN, RM_RMM, RM_RNE, RM_RUP, Fp16PeParams)
+from .approx_rtl import ApproxFunction, ExpMod
+from .params import (CUTS, FLAG_NV, FLAG_NX, FLAG_OF, FLAG_UF, FORMATS, NAN16, NAN32, OP_ADD, OP_BOOL, OP_EQ,
+                     OP_EXP2, OP_EXPMOD, OP_LE, OP_LOG2, OP_LT, OP_MAX, OP_MIN, OP_MUL, OP_RECIP, OP_RSQRT,
+                     OP_TERNARY, OP_XNOR, RM_RDN, RM_RMM, RM_RNE, RM_RUP, Fp16PeParams)
+from .tables import BINARY16, default_config
 
 
 class _Float:
@@ -79,6 +82,60 @@ class _Pipe:
         return v, out
 
 
+def _popcount(v):
+    """Number of ones in ``v`` (an adder tree)."""
+    bits = [v[i] for i in range(len(v))]
+    while len(bits) > 1:
+        bits = [bits[i] + bits[i + 1] if i + 1 < len(bits) else bits[i] for i in range(0, len(bits), 2)]
+    return bits[0]
+
+
+def _ext_ops(m: Module, p: Fp16PeParams, op, rm, a, b, c):
+    """The optional ops (--ops) and the left-out codes, all in phase 1: (is_ext, result, flags).
+    is_ext is high for every code not served by the FMA (fma, mul, add, ternary) or the compare
+    path (min, max, lt, le, eq when generated)."""
+    w = p.width
+    is_ext = Signal(name="ext_sel")
+    res = Signal(w, name="ext_res")
+    flg = Signal(5, name="ext_flags")
+    units = {}
+    for name, code in (("recip", OP_RECIP), ("rsqrt", OP_RSQRT), ("exp2", OP_EXP2), ("log2", OP_LOG2)):
+        if name in p.op_set:
+            u = m.submodules[f"op_{name}"] = ApproxFunction(default_config(name, BINARY16))
+            m.d.comb += [u.x.eq(a), u.rm.eq(rm)]
+            units[code] = u
+    if "expmod" in p.op_set:
+        u = m.submodules.op_expmod = ExpMod(BINARY16, 16)
+        m.d.comb += [u.x.eq(a), u.k.eq(b), u.rm.eq(rm)]
+        units[OP_EXPMOD] = u
+    served = {0, 1, 2} | ({OP_TERNARY} if "ternary" in p.op_set else set())
+    served |= {OP_MIN, OP_MAX} if "minmax" in p.op_set else set()
+    served |= {OP_LT, OP_LE, OP_EQ} if "cmp" in p.op_set else set()
+    with m.Switch(op):
+        for code in range(16):
+            if code in served:
+                continue
+            with m.Case(code):
+                m.d.comb += is_ext.eq(1)
+                if code in units:
+                    m.d.comb += [res.eq(units[code].result), flg.eq(units[code].flags)]
+                elif code == OP_XNOR and "xnor" in p.op_set:
+                    m.d.comb += res.eq(c + _popcount(~(a ^ b)))
+                elif code == OP_BOOL and "bool" in p.op_set:
+                    with m.Switch(rm[:2]):
+                        with m.Case(0):
+                            m.d.comb += res.eq(a & b)
+                        with m.Case(1):
+                            m.d.comb += res.eq(a | b)
+                        with m.Case(2):
+                            m.d.comb += res.eq(a ^ b)
+                        with m.Case(3):
+                            m.d.comb += res.eq(~a)
+                else:  # not generated
+                    m.d.comb += flg.eq(FLAG_NV)
+    return is_ext, res, flg
+
+
 class Fp16Pe(wiring.Component):
     """The FP16 PE. Parameters: a validated :class:`Fp16PeParams`.
 
@@ -93,7 +150,7 @@ class Fp16Pe(wiring.Component):
         self.latency = p.stages
         super().__init__({
             "in_valid": In(1),
-            "op": In(3),
+            "op": In(p.op_width),
             "rm": In(3),
             "a": In(16),
             "b": In(16),
@@ -126,7 +183,10 @@ class Fp16Pe(wiring.Component):
         is_add = op == OP_ADD
         A = _Float(self.a, 5, 10, p.ftz)
         Bop = _Float(self.b, 5, 10, p.ftz)
-        Bfma = _Float(Mux(is_add, 0x3C00, self.b), 5, 10, p.ftz)  # add = a*1.0 + c
+        b_fma = self.b
+        if "ternary" in p.op_set:  # ternary = fma(a, w, c), w = +1.0 / -1.0 / +0.0 from b[1:0]
+            b_fma = Mux(op == OP_TERNARY, Mux(self.b[0], Mux(self.b[1], 0xBC00, 0x3C00), 0), self.b)
+        Bfma = _Float(Mux(is_add, 0x3C00, b_fma), 5, 10, p.ftz)  # add = a*1.0 + c
         C = _Float(self.c, E, M, p.ftz)
 
         sp = A.sign ^ Bfma.sign
@@ -189,10 +249,17 @@ class Fp16Pe(wiring.Component):
             with m.Case(OP_EQ):
                 m.d.comb += [cmp_res.eq(eq), cmp_flags.eq(Mux(ab_snan, FLAG_NV, 0))]
 
-        is_cmp = op >= OP_MIN
-        special = is_cmp | ar_special
-        spec_res = Mux(is_cmp, cmp_res, ar_res)
-        spec_flags = Mux(is_cmp, cmp_flags, ar_flags)
+        if p.extended:
+            is_cmp = (op >= OP_MIN) & (op <= OP_EQ)
+            is_ext, ext_res, ext_flags = _ext_ops(m, p, op, rm, self.a, self.b, self.c)
+            special = is_ext | is_cmp | ar_special
+            spec_res = Mux(is_ext, ext_res, Mux(is_cmp, cmp_res, ar_res))
+            spec_flags = Mux(is_ext, ext_flags, Mux(is_cmp, cmp_flags, ar_flags))
+        else:
+            is_cmp = op >= OP_MIN
+            special = is_cmp | ar_special
+            spec_res = Mux(is_cmp, cmp_res, ar_res)
+            spec_flags = Mux(is_cmp, cmp_flags, ar_flags)
 
         prod = A.sig * Bfma.sig                           # 22 bits, exact
         pe_b = A.exp_eff + Bfma.exp_eff                   # product LSB weight 2^(pe_b - 50)

@@ -7,12 +7,12 @@ import numpy as np
 from schw.registry import register
 from schw.units.base import Unit
 
-from . import harness, shard
+from . import golden_ext, harness, shard
 from .contract import contract_dict
 from .golden import evaluate
 from .params import BOUNDARIES, CUTS, Fp16PeParams
 from .rtl import Fp16Pe
-from .vectors import generate
+from .vectors import ext_vectors, generate
 
 
 @register
@@ -42,14 +42,24 @@ class Fp16PeUnit(Unit):
                 "throughput": "one operation per cycle, no stalls, op and rm may change every cycle",
             },
             "pipeline_registers": [BOUNDARIES[k] for k in CUTS[p.stages]],
-            **contract_dict(p.acc, p.ftz),
+            **contract_dict(p.acc, p.ftz, p.op_set if p.extended else None),
         }
 
     def vectors(self, p, seed, count):
+        """Default op set: corner classes, directed cases and ``count`` random rows. With --ops:
+        the same plus :func:`.vectors.ext_vectors` (the one-operand ops and expmod exhaustive over
+        a in all five modes, 100,000 rows each for ternary, xnor and bool, 500 per left-out code)."""
         v = generate(seed, count, acc=p.acc)
+        if p.extended:
+            x = ext_vectors(p.op_set, seed, acc=p.acc)
+            v = {k: np.concatenate([v[k], x[k]]) for k in ("op", "rm", "a", "b", "c")}
         return {k: np.asarray(v[k], dtype=np.int64) for k in ("op", "rm", "a", "b", "c")}
 
     def golden(self, p, inputs):
+        if p.extended:
+            res, flg = golden_ext.evaluate(inputs["op"], inputs["rm"], inputs["a"], inputs["b"], inputs["c"],
+                                           acc=p.acc, ftz=p.ftz, ops=p.op_set)
+            return {"result": res.astype(np.int64), "flags": flg.astype(np.int64)}
         res, flg = evaluate(inputs["op"], inputs["rm"], inputs["a"], inputs["b"], inputs["c"], acc=p.acc, ftz=p.ftz)
         return {"result": res.astype(np.int64), "flags": flg.astype(np.int64)}
 

@@ -347,6 +347,79 @@ def generate(seed: int, count: int, acc: str = "fp16", ops=None, modes=None) -> 
     return out
 
 
+# --- the optional ops (--ops) -------------------------------------------------------------------
+_EXT_CODES = {"recip": 8, "rsqrt": 9, "exp2": 10, "log2": 11, "expmod": 12, "ternary": 13, "xnor": 14, "bool": 15}
+_UNARY = ("recip", "rsqrt", "exp2", "log2")
+
+
+def _expmod_k(rng, n):
+    """k values (16-bit two's complement patterns): mostly in [-45, 45] (all the rounding cases of
+    binary16), some at the clamp edges and anywhere in the 16-bit range."""
+    k = np.where(rng.random(n) < .8, rng.integers(-45, 46, n),
+                 np.where(rng.random(n) < .5, rng.choice([-65, -64, -63, -41, -40, 39, 40, 63, 64, 65, -32768, 32767], n),
+                          rng.integers(-32768, 32768, n)))
+    return k & 0xFFFF
+
+
+def ext_vectors(ops, seed: int, acc: str = "fp16", exhaustive: bool = True, sample: int = 4000) -> dict:
+    """Vectors for the optional ops in ``ops`` (--ops names) and for the op codes left out.
+
+    ``exhaustive``: recip, rsqrt, exp2, log2 and expmod on all 65,536 binary16 a in each of the
+    five rounding modes (expmod: a seeded k per row from :func:`_expmod_k`); ternary, xnor and
+    bool 100,000 seeded rows each (ternary: weighted a and c, b random with all its bits; bool:
+    rm 0..7). Otherwise ``sample`` rows per op (unary: edge-weighted a). Left-out codes: 500 rows
+    each. Rows are grouped by op; :func:`schw.units.fp16_pe.harness.interleave` mixes them."""
+    _check_acc(acc)
+    w = result_width(acc)
+    rng = np.random.default_rng([seed, 0xE7])
+    parts = []
+    every = np.arange(1 << 16, dtype=np.int64)
+
+    def rows(code, a, b, c, rm):
+        n = len(a)
+        return {"op": np.full(n, code, dtype=np.int64), "rm": np.asarray(rm, dtype=np.int64),
+                "a": np.asarray(a, dtype=np.int64), "b": np.asarray(b, dtype=np.int64),
+                "c": np.asarray(c, dtype=np.int64)}
+
+    def wide(n):
+        return rng.integers(0, 1 << w, n, dtype=np.int64)
+
+    for name in ops:
+        code = _EXT_CODES.get(name)
+        if code is None:
+            continue
+        if name in _UNARY or name == "expmod":
+            if exhaustive:
+                a = np.tile(every, 5)
+                rm = np.repeat(np.arange(5, dtype=np.int64), 1 << 16)
+            else:
+                a = np.where(rng.random(sample) < .5, _operand16(rng, sample), rng.integers(0, 1 << 16, sample))
+                rm = rng.integers(0, 5, sample)
+            n = len(a)
+            b = _expmod_k(rng, n) if name == "expmod" else rng.integers(0, 1 << 16, n)
+            parts.append(rows(code, a, b, wide(n), rm))
+            continue
+        n = 100_000 if exhaustive else sample
+        if name == "ternary":
+            c = _operand16(rng, n) if w == 16 else np.where(rng.random(n) < .5, _edge32(rng, n),
+                                                             rng.integers(0, 1 << 32, n, dtype=np.int64))
+            parts.append(rows(code, _operand16(rng, n), rng.integers(0, 1 << 16, n), c, rng.integers(0, 5, n)))
+        elif name == "xnor":
+            parts.append(rows(code, rng.integers(0, 1 << 16, n), rng.integers(0, 1 << 16, n), wide(n),
+                              rng.integers(0, 8, n)))
+        else:
+            parts.append(rows(code, rng.integers(0, 1 << 16, n), rng.integers(0, 1 << 16, n), wide(n),
+                              rng.integers(0, 8, n)))
+    chosen = set(ops)
+    base = {"minmax": (3, 4), "cmp": (5, 6, 7)}
+    left = [c for g, cs in base.items() if g not in chosen for c in cs]
+    left += [c for nme, c in _EXT_CODES.items() if nme not in chosen]
+    for code in left:
+        parts.append(rows(code, rng.integers(0, 1 << 16, 500), rng.integers(0, 1 << 16, 500), wide(500),
+                          rng.integers(0, 5, 500)))
+    return _concat(parts) if parts else _empty()
+
+
 def counts(vectors: dict) -> dict:
     """Number of vectors per (op name, mode name), for the per-case counts a run prints."""
     inv_op = {v: k for k, v in OPS.items()}
@@ -355,4 +428,4 @@ def counts(vectors: dict) -> dict:
     return {(inv_op[int(o)], inv_rm[int(r)]): int(k) for (o, r), k in zip(keys, n)}
 
 
-__all__ = ["CLASSES16", "CLASSES32", "class_cross", "directed", "generate", "counts", "widen16"]
+__all__ = ["CLASSES16", "CLASSES32", "class_cross", "directed", "generate", "counts", "widen16", "ext_vectors"]
