@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from schw.units.fp16_pe.contract import FLAGS, RM
 
-from .params import K_WIDTH, NAN16, NAN32, OP_WIDTH, OPS, RM_WIDTH
+from .params import APPROX, K_WIDTH, NAN16, NAN32, OP_WIDTH, OPS, RM_WIDTH, approx_config
+
+
+def _method(fn: str) -> dict:
+    c = approx_config(fn)
+    return {"segments": c.entries, "index_bits": c.k, "interpolation_bits": c.dbits, "degree": c.degree,
+            "table_fraction_bits": c.q, **({"argument_fraction_bits": c.f} if fn == "exp2" else {})}
 
 
 def contract_dict(ops: tuple[str, ...]) -> dict:
@@ -15,7 +21,19 @@ def contract_dict(ops: tuple[str, ...]) -> dict:
             "f16_to_f32": "binary16 a[15:0] -> binary32 result (exact; a[31:16] and k ignored)",
             "f32_to_f16": "binary32 a -> binary16 result[15:0] rounded in rm, result[31:16] = 0 (k ignored)",
             "scale": f"binary32 a * 2^k rounded in rm to binary32; k is a {K_WIDTH}-bit two's complement integer",
+            "recip": "approximately 1/a, binary32, rounded in rm (k ignored)",
+            "rsqrt": "approximately 1/sqrt(a), binary32, rounded in rm (k ignored)",
+            "exp2": "approximately 2^a, binary32, rounded in rm (k ignored)",
+            "log2": "approximately log2(a), binary32, rounded in rm (k ignored)",
         },
+        "approx_method": {fn: _method(fn) for fn in APPROX if fn in ops},
+        "approx_rules": ("fp16-pe's format-generic table method (schw.units.fp16_pe.approx): NaN in -> canonical "
+                         "NaN (nv if signalling); recip(+-0) = +-inf dz, recip(+-inf) = +-0; rsqrt(+-0) = +-inf dz, "
+                         "rsqrt(+inf) = +0, rsqrt(x < 0) = NaN nv; exp2(+-0) = 1, exp2(+inf) = +inf, "
+                         "exp2(-inf) = +0; log2(+-0) = -inf dz, log2(+inf) = +inf, log2(x < 0) = NaN nv; "
+                         "exactly representable results (recip of 2^n, rsqrt of 4^n, exp2 of an integer, "
+                         "log2 of 2^n) exact with no flag; every other result inexact (nx), of/uf per the rounder")
+        if any(fn in ops for fn in APPROX) else None,
         "rounding_modes": dict(RM),
         "reserved_rm": "rm 5..7 round toward zero (as rtz)",
         "reserved_op": "an op code not listed in ops gives result 0, flags 0",

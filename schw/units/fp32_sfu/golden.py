@@ -1,5 +1,11 @@
 """Golden model of the fp32-sfu (NumPy, bit-exact) and its SoftFloat reference.
 
+The approximate functions recip, rsqrt, exp2, log2 are fp16-pe's format-generic models
+(:func:`schw.units.fp16_pe.approx.approx_eval`) at binary32, configuration :func:`approx_config`;
+their error against the true functions is measured in tests/test_fp32_sfu.py and
+bench/bench_fp32_sfu.py (float64 and mpmath references). The rest of this docstring is about the
+correctly rounded ops:
+
 :func:`evaluate` decodes the operand to an integer significand and exponent (value =
 ``sig * 2^exp``, exact) and hands it to the fp16-pe golden model's rounder
 (:func:`schw.units.fp16_pe.golden._round_pack`: one rounding to binary16 or binary32 in the five
@@ -18,10 +24,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from schw.units.fp16_pe.approx import approx_eval
 from schw.units.fp16_pe.contract import NV, RM
 from schw.units.fp16_pe.golden import F16, F32, _decode, _round_pack
 
-from .params import K_WIDTH, NAN16, NAN32, OPS
+from .params import APPROX, K_WIDTH, NAN16, NAN32, OPS, approx_config
 
 _F16TO32, _F32TO16, _SCALE = OPS["f16_to_f32"], OPS["f32_to_f16"], OPS["scale"]
 
@@ -67,13 +74,19 @@ def evaluate(op, rm, a, k, ops=tuple(OPS)):
             continue
         bits = a[sel] & ((1 << fin.width) - 1)
         res[sel], flg[sel] = _convert(bits, kk[sel], rm[sel], fin, fout, nan)
+    for name in APPROX:
+        sel = np.flatnonzero(op == OPS[name])
+        if name in ops and sel.size:
+            res[sel], flg[sel] = approx_eval(approx_config(name), a[sel] & 0xFFFFFFFF, rm[sel])
     return res, flg
 
 
 def softfloat_evaluate(op, rm, a, k, ops=tuple(OPS)):
     """The same contract from Berkeley SoftFloat (``softfloatpy``), one call per vector (slow:
-    a few us each). Tininess after rounding; NaN results made canonical (SoftFloat's RISC-V
-    default NaN already is); SoftFloat's flag bits are schw's order (nx, uf, of, infinite, nv)."""
+    a few us each), for the correctly rounded ops f16_to_f32, f32_to_f16 and scale; the
+    approximate functions (SoftFloat has none) and left-out ops are left at 0. Tininess after
+    rounding; NaN results made canonical (SoftFloat's RISC-V default NaN already is);
+    SoftFloat's flag bits are schw's order (nx, uf, of, infinite, nv)."""
     import softfloatpy as sf
 
     op, rm, a, k = (np.ravel(np.asarray(x).astype(np.int64)) for x in np.broadcast_arrays(op, rm, a, k))
@@ -85,7 +98,7 @@ def softfloat_evaluate(op, rm, a, k, ops=tuple(OPS)):
     bits = lambda v: int.from_bytes(v.to_bytes(), "big")  # noqa: E731
     names = {v: n for n, v in OPS.items()}
     for i, (o, r, x, kk) in enumerate(zip(op.tolist(), rm.tolist(), a.tolist(), k.tolist())):
-        if names.get(o) not in ops:
+        if names.get(o) not in ops or names[o] in APPROX:
             continue
         sf.set_rounding_mode(modes.get(r, modes[1]))
         sf.set_exception_flags(0)
@@ -105,3 +118,32 @@ def softfloat_evaluate(op, rm, a, k, ops=tuple(OPS)):
             v = nan
         res[i], flg[i] = v, sf.get_exception_flags() & 0x1F
     return res, flg
+
+
+# ---- accuracy of the approximate functions (references outside the hardware method) ----------
+_MAX32 = float(np.finfo(np.float32).max)
+
+
+def reference64(fn: str, x) -> np.ndarray:
+    """The true function at the binary32 values ``x`` (bit patterns) in binary64: 1/x and
+    1/sqrt(x) are correctly rounded to 53 bits, exp2/log2 are NumPy's (within a binary64 ulp or
+    two), so the error of a binary32 result is known to better than 2^-27 of its ulp."""
+    with np.errstate(all="ignore"):
+        v = np.asarray(x, dtype=np.int64).astype(np.uint32).view(np.float32).astype(np.float64)
+        return {"recip": lambda: 1 / v, "rsqrt": lambda: 1 / np.sqrt(v), "exp2": lambda: np.exp2(v),
+                "log2": lambda: np.log2(v)}[fn]()
+
+
+def ulp_errors(fn: str, x, result) -> tuple[np.ndarray, np.ndarray]:
+    """(mask, error in ulp) of binary32 ``result`` bits against :func:`reference64` at ``x``: the
+    mask keeps the inputs with a finite true value inside binary32's range and a finite result;
+    the ulp is that of the true value's binade (2^-149 below 2^-126)."""
+    y = reference64(fn, x)
+    with np.errstate(all="ignore"):
+        r = np.asarray(result, dtype=np.int64).astype(np.uint32).view(np.float32).astype(np.float64)
+        ok = np.isfinite(y) & np.isfinite(r) & (np.abs(y) <= _MAX32)
+        ay = np.abs(np.where(ok, y, 1.0))
+        e = np.maximum(np.floor(np.log2(np.where(ay > 0, ay, 1.0))), -126)
+        ulp = np.ldexp(1.0, (e - 23).astype(np.int64))
+        err = np.where(ok, np.abs(np.where(ok, r, 0.0) - np.where(ok, y, 0.0)) / ulp, 0.0)
+    return ok, err

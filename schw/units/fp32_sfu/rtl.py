@@ -16,7 +16,9 @@ from amaranth.hdl import Cat, Const, Module, Mux, Signal, signed
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-from .params import K_WIDTH, NAN16, NAN32, OP_WIDTH, OPS, RM_WIDTH, Fp32SfuParams
+from schw.units.fp16_pe.approx_rtl import ApproxFunction
+
+from .params import APPROX, K_WIDTH, NAN16, NAN32, OP_WIDTH, OPS, RM_WIDTH, Fp32SfuParams, approx_config
 
 _RNE, _RTZ, _RDN, _RUP, _RMM = range(5)
 _EW = 12  # signed exponent width: unbounded exponents lie in -661..638
@@ -127,10 +129,22 @@ class Fp32Sfu(wiring.Component):
         big = Mux(to_inf, inf_word, inf_word - 1)
         sbit = Mux(out16, sign << 15, sign << 31)
 
+        # ---- the approximate functions: fp16-pe's format-generic gateware at binary32, one each
+        fns = []
+        for fn in APPROX:
+            if fn in ops:
+                u = ApproxFunction(approx_config(fn))
+                m.submodules[fn] = u
+                m.d.comb += [u.x.eq(a), u.rm.eq(rm)]
+                fns.append((OPS[fn], u))
+
         result = Signal(32)
         flags = Signal(5)
         with m.If(~known):
             m.d.comb += [result.eq(0), flags.eq(0)]
+        for code, u in fns:
+            with m.Elif(op == code):
+                m.d.comb += [result.eq(u.result), flags.eq(u.flags)]
         with m.Elif(is_nan):
             m.d.comb += [result.eq(Mux(out16, NAN16, NAN32)), flags.eq(Mux(is_snan, 0x10, 0))]
         with m.Elif(is_inf):

@@ -21,15 +21,15 @@ from .vectors import generate, sample
 PORTS_IN = {"op": 3, "rm": 3, "a": 32, "k": K_WIDTH}
 PORTS_OUT = {"result": 32, "flags": 5}
 #: vectors of an Icarus regression: a seeded sample of the Verilator set
-ICARUS_VECTORS = 30_000
+ICARUS_VECTORS = 10_000
 
 
 @register
 class Fp32SfuUnit(Unit):
     name = "fp32-sfu"
     Params = Fp32SfuParams
-    summary = ("binary32 SFU: binary16 <-> binary32 conversions, exponent modify (x * 2^k); "
-               "all RISC-V modes and flags")
+    summary = ("binary32 SFU: binary16 <-> binary32 conversions, exponent modify (x * 2^k), approximate "
+               "recip/rsqrt/exp2/log2; all RISC-V modes and flags")
     operation_name = "one operation of the selected op, one per cycle, pipelined"
     #: random vectors on top of the directed sets (f16_to_f32: all 65,536 inputs x 5 modes)
     default_vectors = 100_000
@@ -55,10 +55,10 @@ class Fp32SfuUnit(Unit):
         return {"result": res, "flags": flg}
 
     def regression(self, p, sim, *, rtl=None, top=None, seed=1, count=None, keep=None):
-        """Verilator: the directed sets (f16_to_f32 exhaustive in every mode) plus ``count``
-        random vectors (default 100,000); Icarus: a seeded sample of 30,000 of them (``count``
-        given: of ``count``; the gate-level runs use that). Seeded
-        bubbles; every result and flag compared bit-exactly, in order, with its latency."""
+        """Verilator: the directed sets of every op generated (f16_to_f32 exhaustive in every
+        mode) plus ``count`` random vectors (default 100,000); Icarus: a seeded sample of 10,000
+        of them (``count`` given: of ``count``; the gate-level runs use that). Seeded bubbles;
+        every result and flag compared bit-exactly, in order, with its latency."""
         inputs = self.vectors(p, seed, count)
         if sim == "icarus":
             inputs = sample(inputs, seed, ICARUS_VECTORS if count is None else max(count, 1))

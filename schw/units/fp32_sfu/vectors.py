@@ -11,6 +11,12 @@ then seeded random.
   that move the result across the subnormal, underflow and overflow boundaries; then random
   significands with k chosen to land the result anywhere in [2^-160, 2^135).
 
+* ``recip``, ``rsqrt``, ``exp2``, ``log2``: specials (+-0, +-inf, NaNs, the smallest and largest
+  subnormals and normals, powers of two and four, 1 and its neighbours, negatives) in every mode,
+  every table segment's start and end in [1, 4), exp2's overflow/underflow edges (+-126, +-128,
+  -149, -150, and neighbours); then random bit patterns and values spread over the useful range
+  (exp2: |x| < 160; the others: log-uniform over all binades).
+
 Rounding modes cycle through 0..4 (rne, rtz, rdn, rup, rmm) across the vectors.
 """
 
@@ -18,7 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .params import K_WIDTH, OPS
+from .params import APPROX, K_WIDTH, OPS
 
 _NAN_FRACS = np.array([0x000001, 0x000100, 0x200000, 0x3FFFFF, 0x400000, 0x400001, 0x7FFFFF, 0x555555],
                       dtype=np.int64)
@@ -73,6 +79,36 @@ def _scale_random(rng, n) -> tuple[np.ndarray, np.ndarray]:
     return x, k
 
 
+def _approx_directed(fn: str) -> np.ndarray:
+    base = [0x00000000, 0x80000000, 0x7F800000, 0xFF800000, 0x7FC00000, 0xFFC00001, 0x7F800001, 0xFFA00000,
+            0x00000001, 0x80000001, 0x007FFFFF, 0x807FFFFF, 0x00800000, 0x80800000, 0x7F7FFFFF, 0xFF7FFFFF,
+            0x3F800000, 0xBF800000, 0x3F800001, 0x3F7FFFFF, 0x3FFFFFFF, 0x40000000, 0x40800000, 0x3E800000,
+            0x3F000000, 0x3F000001, 0x3EFFFFFF, 0x7E800000, 0x7E800001, 0x00400000, 0x00200000, 0x00000002]
+    e = np.arange(1, 255, dtype=np.int64)
+    pows = np.concatenate([e << 23, (e << 23) | 1, (e << 23) | 0x7FFFFF])
+    seg = np.arange(512, dtype=np.int64) << 14                          # 128-segment starts in [1, 2) and [2, 4)
+    segs = np.concatenate([(127 << 23) + seg, (127 << 23) + seg - 1, (127 << 23) + seg + 1])
+    parts = [np.array(base, dtype=np.int64), pows, pows | (1 << 31), segs & 0xFFFFFFFF]
+    if fn == "exp2":
+        v = np.array([126, 127, 128, 129, -126, -127, -148, -149, -150, -151, 0.5, -0.5, 1 / 3, 127.99999,
+                      -149.99999, -125.99999, 64, -64], dtype=np.float32)
+        pts = v.view(np.uint32).astype(np.int64)
+        parts += [pts, pts + 1, pts - 1]
+    return np.concatenate(parts) & 0xFFFFFFFF
+
+
+def _approx_random(fn: str, rng, n) -> np.ndarray:
+    half = n // 2
+    if fn == "exp2":
+        v = rng.uniform(-160, 160, n - half).astype(np.float32).view(np.uint32).astype(np.int64)
+    else:
+        e = rng.integers(0, 255, n - half)
+        v = rng.integers(0, 2, n - half) << 31 | e << 23 | rng.integers(0, 1 << 23, n - half)
+        if fn in ("rsqrt", "log2"):
+            v = np.where(rng.random(n - half) < 0.85, v & 0x7FFFFFFF, v)  # mostly inside the domain
+    return np.concatenate([rng.integers(0, 1 << 32, half), v])
+
+
 def generate(seed: int, count: int, ops=tuple(OPS), exhaustive: bool = True) -> dict[str, np.ndarray]:
     """Port values (``op``, ``rm``, ``a``, ``k`` as the K_WIDTH-bit pattern) for the ops in
     ``ops``: the directed sets (``f16_to_f32``: every pattern, in every rounding mode when
@@ -94,6 +130,12 @@ def generate(seed: int, count: int, ops=tuple(OPS), exhaustive: bool = True) -> 
             rmd = np.tile(np.arange(5), d.size // 5)
             r = np.where(rng.random(per) < 0.5, rng.integers(0, 1 << 32, per), _f16_range_random(rng, per))
             a = np.concatenate([d, r])
+            rm = np.concatenate([rmd, rng.integers(0, 5, per)])
+            k = rng.integers(0, 1 << K_WIDTH, a.size)
+        elif name in APPROX:
+            d = np.repeat(_approx_directed(name), 5)
+            rmd = np.tile(np.arange(5), d.size // 5)
+            a = np.concatenate([d, _approx_random(name, rng, per)])
             rm = np.concatenate([rmd, rng.integers(0, 5, per)])
             k = rng.integers(0, 1 << K_WIDTH, a.size)
         else:
