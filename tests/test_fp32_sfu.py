@@ -312,6 +312,20 @@ endmodule
     assert want > 0 and rep.details["mismatching_vectors"] == want
 
 
+def test_waves_on_icarus_and_not_on_verilator(tmp_path):
+    """``waves``: the Icarus run dumps a VCD of the design (what ``schw ppa`` reads); Verilator
+    says no, naming --waves."""
+    need("icarus")
+    p = SFU.Params(ops="exact")
+    vcd = tmp_path / "sfu.vcd"
+    rep = regression(SFU, p, "icarus", count=200, waves=vcd)
+    rep.raise_if_failed()
+    assert rep.vectors == 200 and vcd.stat().st_size > 0 and "$var" in vcd.read_text()[:100_000]
+    with pytest.raises(ParamError) as e:
+        SFU.regression(p, "verilator", count=10, waves=tmp_path / "x.vcd")
+    assert e.value.option == "--waves"
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", [2, 3])
 def test_rtl_large_random_verilator(softfloat, seed):

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
+from schw import gatesim
+from schw.errors import ParamError, ToolError
 from schw.registry import register
 from schw.units.base import Unit
 from schw.verify import Mismatch, Report, rtl_sources
@@ -54,21 +56,33 @@ class Fp32SfuUnit(Unit):
         res, flg = evaluate(inputs["op"], inputs["rm"], inputs["a"], inputs["k"], p.op_set)
         return {"result": res, "flags": flg}
 
-    def regression(self, p, sim, *, rtl=None, top=None, seed=1, count=None, keep=None):
+    def regression(self, p, sim, *, rtl=None, top=None, seed=1, count=None, keep=None, waves=None):
         """Verilator: the directed sets of every op generated (f16_to_f32 exhaustive in every
         mode) plus ``count`` random vectors (default 100,000); Icarus: a seeded sample of 10,000
         of them (``count`` given: of ``count``; the gate-level runs use that). Seeded bubbles;
-        every result and flag compared bit-exactly, in order, with its latency."""
+        every result and flag compared bit-exactly, in order, with its latency. ``waves``: a VCD
+        of the run (Icarus; ``schw ppa`` reads its activity)."""
         inputs = self.vectors(p, seed, count)
         if sim == "icarus":
             inputs = sample(inputs, seed, ICARUS_VECTORS if count is None else max(count, 1))
-        return self.check(p, sim, inputs, rtl=rtl, top=top, seed=seed)
+        return self.check(p, sim, inputs, rtl=rtl, top=top, seed=seed, waves=waves)
 
-    def check(self, p, sim, inputs, *, rtl=None, top=None, seed=1, bubbles=0.1) -> Report:
+    def check(self, p, sim, inputs, *, rtl=None, top=None, seed=1, bubbles=0.1, waves=None) -> Report:
         expected = self.golden(p, inputs)
+        if waves is not None and sim != "icarus":
+            raise ParamError("waves", "used with --sim icarus for fp32-sfu (its Verilator harness does not trace)",
+                             str(waves))
         with tempfile.TemporaryDirectory(prefix="schw-rtl-") as tmp:
             sources, top = rtl_sources(self, p, rtl, top, Path(tmp))
-            got = harness.simulate(sim, sources, top, PORTS_IN, PORTS_OUT, inputs, bubbles=bubbles, seed=seed)
+            run_sources, run_top = sources, top
+            if waves is not None:  # drive a wrapper that dumps a VCD of the design
+                path, run_top = gatesim.waves_wrapper(top, {"clk": 1, "rst": 1, "in_valid": 1, **PORTS_IN},
+                                                      {"out_valid": 1, **PORTS_OUT}, waves, Path(tmp))
+                run_sources = [*sources, path]
+            got = harness.simulate(sim, run_sources, run_top, PORTS_IN, PORTS_OUT, inputs, bubbles=bubbles,
+                                   seed=seed)
+        if waves is not None and not (Path(waves).is_file() and Path(waves).stat().st_size > 0):
+            raise ToolError(f"the fp32-sfu harness wrote no waveform to {waves}")
         n = len(inputs["op"])
         k = min(len(got["cycle"]), n)
         problems = [] if len(got["cycle"]) == n else [f"{len(got['cycle'])} outputs (out_valid cycles) for {n}"]
