@@ -105,16 +105,22 @@ def test_vectorised_rounding_agrees_with_exact_rationals():
         assert [int(v) for v in vec] == [round_exact(BINARY16, ref["rows"][x][0], rm) for x in xs]
 
 
-@pytest.mark.parametrize("fn", FUNCTIONS)
+#: measured function -> (datapath, scale): e^x and ln x are exp2 and log2 with base-e scaling
+MEASURED = {"recip": ("recip", 0), "rsqrt": ("rsqrt", 0), "exp2": ("exp2", 0), "log2": ("log2", 0),
+            "exp": ("exp2", 1), "ln": ("log2", 1)}
+
+
+@pytest.mark.parametrize("fn", MEASURED)
 def test_approx_error_exhaustive(fn):
     """Every binary16 input x every mode: max error <= the stated bound, overflow exactly as the
     correctly rounded result, exact results exact and unflagged, the rest flagged inexact."""
     ref = _reference(fn)
     ok = ref["ok"]
-    cfg = default_config(fn, BINARY16)
+    path, scale = MEASURED[fn]
+    cfg = default_config(path, BINARY16)
     report = {}
     for rm in range(5):
-        bits, flags = approx_eval(cfg, EVERY, rm)
+        bits, flags = approx_eval(cfg, EVERY, rm, scale)
         cr = _round_vec(ref["s"], ref["kept"], ref["qe"], ref["cls"], rm)
         big = ok & (np.abs(ref["yf"]) > 65504)  # outside the finite range: overflow per mode
         assert (bits[big] == cr[big]).all()
@@ -311,12 +317,14 @@ def _check(sim, p, inputs):
 
 
 def test_rtl_exhaustive_verilator():
-    """All ops; recip, rsqrt, exp2, log2 and expmod on every a in all five modes (327,680 each)."""
+    """All ops; recip, rsqrt, exp2, log2 and expmod on every a in all five modes (327,680 each;
+    exp2 and log2 also with b[0] = 1, e^a and ln a: 655,360 each)."""
     need("verilator")
     p = P(stages=2, ops=ALL)
     rep = _check("verilator", p, ext_vectors(p.op_set, 1))
     for op in ("recip", "rsqrt", "exp2", "log2", "expmod"):
-        assert rep.details["cases"][op] == {m: 65536 for m in ("rne", "rtz", "rdn", "rup", "rmm")}
+        per_mode = 2 * 65536 if op in ("exp2", "log2") else 65536  # exp2/log2: base 2 and base e
+        assert rep.details["cases"][op] == {m: per_mode for m in ("rne", "rtz", "rdn", "rup", "rmm")}
 
 
 def test_rtl_sample_icarus():
@@ -327,7 +335,8 @@ def test_rtl_sample_icarus():
 
 @pytest.mark.parametrize("stages,acc,ops", [(0, "fp32", "fma,mul,add,recip,xnor,ternary"),
                                             (4, "fp32", "fma,mul,add,minmax,expmod,bool,log2"),
-                                            (3, "fp16", "fma,mul,add,cmp,rsqrt,exp2")])
+                                            (3, "fp16", "fma,mul,add,cmp,rsqrt,exp2"),
+                                            (2, "fp16", "fma,mul,add")])
 def test_rtl_subsets_verilator(stages, acc, ops):
     need("verilator")
     p = P(stages=stages, acc=acc, ops=ops)

@@ -34,7 +34,8 @@ from fractions import Fraction
 
 import numpy as np
 
-from .tables import BINARY16, BINARY32, FUNCTIONS, ApproxConfig, FloatFormat, coefficients, default_config
+from .tables import (BINARY16, BINARY32, FUNCTIONS, ApproxConfig, FloatFormat, coefficients, default_config,
+                     scale_constants)
 
 __all__ = ["BINARY16", "BINARY32", "FUNCTIONS", "ApproxConfig", "FloatFormat", "default_config",
            "approx_eval", "expmod", "round_pack", "decode", "reference", "round_exact"]
@@ -149,12 +150,17 @@ def poly(cfg: ApproxConfig, idx, d) -> np.ndarray:
     return cols[0][idx] + (acc >> D)
 
 
-def approx_eval(cfg: ApproxConfig, x, rm):
+def approx_eval(cfg: ApproxConfig, x, rm, scale=0):
     """recip, rsqrt, exp2 or log2 (``cfg.fn``) of the bit patterns ``x`` in ``cfg.fmt``, rounded
-    in ``rm``: (bits, flags). See the module docstring for the contract; the datapath is
+    in ``rm``: (bits, flags). ``scale`` (exp2 and log2; 0/1 per element): 1 = base e, i.e. e^x
+    through exp2 (x * log2 e in fixed point first) and ln x through log2 (the fixed-point log2
+    times ln 2); see :func:`.tables.scale_constants`. e^x and ln x are never exact except
+    e^0 = 1 and ln 1 = +0. See the module docstring for the contract; the datapath is
     docs/fp16_pe.md's."""
     fmt = cfg.fmt
-    x, rm = (np.ravel(np.asarray(a, dtype=np.int64)) for a in np.broadcast_arrays(x, rm))
+    x, rm, scale = (np.ravel(np.asarray(a, dtype=np.int64)) for a in np.broadcast_arrays(x, rm, scale))
+    sc = (scale & 1) == 1
+    g_sc, c_exp, c_ln = scale_constants(fmt)
     X = decode(fmt, x)
     M, q, D = fmt.mbits, cfg.q, cfg.dbits
     frac = X.sig - (_ONE << M)
@@ -180,6 +186,11 @@ def approx_eval(cfg: ApproxConfig, x, rm):
         sat = X.exp >= eb
         mag = np.where(sh >= 0, X.sig << np.clip(sh, 0, 62), X.sig >> np.clip(-sh, 0, 62))
         stx = (sh < 0) & ((X.sig & ((_ONE << np.clip(-sh, 0, 62)) - 1)) != 0)
+        # base e: |x| * log2(e) * 2^F ~ sig * c_exp * 2^(sh - g), truncated; never exact (sticky 1)
+        prod, shs = X.sig * c_exp, sh - g_sc
+        mag_e = np.where(shs >= 0, prod << np.clip(shs, 0, 62), prod >> np.clip(-shs, 0, 62))
+        mag = np.where(sc, mag_e, mag)
+        stx = np.where(sc, True, stx)
         mag = np.where(sat, _ONE << (eb + F), mag)
         stx = stx | sat
         fx = np.where(X.sign == 1, -(mag + stx), mag)       # floor(x * 2^F)
@@ -195,12 +206,14 @@ def approx_eval(cfg: ApproxConfig, x, rm):
         g = poly(cfg, frac >> D, frac & ((_ONE << D) - 1))
         L = (e1 << (M + 1 + q)) + w * g
         sign = (L < 0).astype(np.int64)
-        approx = np.abs(L)
-        exact = w == 0
+        approx = np.where(sc, np.abs(L) * c_ln, np.abs(L))   # base e: times ln 2 (g more fraction bits)
+        exact = (w == 0) & ~sc
         v = np.where(exact, np.abs(e1) << (M + 1 + q), v)
-        ev = np.full(n, -(M + 1 + q), dtype=np.int64)
+        ev = np.where(sc, -(M + 1 + q) - g_sc, -(M + 1 + q)).astype(np.int64)
     if cfg.fn != "exp2":
         sticky = np.where(exact, 0, 1)
+        if v.size and approx.max() >= (1 << 62):
+            raise AssertionError("approx: a fixed-point value exceeds 62 bits")
     v = np.where(exact, v, approx)
     live = fin & (v > 0)
     bits = np.zeros(n, dtype=np.int64)
@@ -296,8 +309,12 @@ def reference(fn: str, fmt: FloatFormat, bits: int, prec: int = 128):
     import mpmath
 
     x = value_of(fmt, bits)
-    if x is None or x == 0 or (x < 0 and fn in ("rsqrt", "log2")):
+    if x is None or x == 0 or (x < 0 and fn in ("rsqrt", "log2", "ln")):
         return None
+    if fn == "ln" and x == 1:
+        return Fraction(0)
+    if fn == "exp":  # e^x is irrational for x != 0; beyond these bounds it rounds like the bound's
+        x = min(max(x, Fraction(7, 10) * (fmt.emin - fmt.mbits - 3)), Fraction(7, 10) * (fmt.emax + 2))
     # the exact (dyadic) cases, exactly (x is dyadic: |x| is a power of two when its numerator is)
     num = abs(x.numerator)
     pow2 = num & (num - 1) == 0
@@ -316,7 +333,8 @@ def reference(fn: str, fmt: FloatFormat, bits: int, prec: int = 128):
     with mpmath.workprec(prec):
         X = mpmath.mpf(x.numerator) / x.denominator
         y = {"recip": lambda: 1 / X, "rsqrt": lambda: 1 / mpmath.sqrt(X),
-             "exp2": lambda: mpmath.power(2, X), "log2": lambda: mpmath.log(X, 2)}[fn]()
+             "exp2": lambda: mpmath.power(2, X), "log2": lambda: mpmath.log(X, 2),
+             "exp": lambda: mpmath.exp(X), "ln": lambda: mpmath.log(X)}[fn]()
         if fn == "log2" and y == 0:
             return Fraction(0)
         m, e = mpmath.frexp(y)

@@ -22,7 +22,7 @@ from amaranth.hdl import Array, Cat, Const, Module, Mux, Signal, signed
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-from .tables import ApproxConfig, FloatFormat, coefficients
+from .tables import ApproxConfig, FloatFormat, coefficients, scale_constants
 
 RNE, RTZ, RDN, RUP, RMM = range(5)
 NX, UF, OF, DZ, NV = (1 << i for i in range(5))
@@ -166,12 +166,17 @@ def poly(m: Module, cfg: ApproxConfig, idx, d, name: str = "poly"):
 
 class ApproxFunction(wiring.Component):
     """recip, rsqrt, exp2 or log2 (``cfg.fn``) in ``cfg.fmt``, combinational. Ports ``x``,
-    ``rm`` -> ``result``, ``flags``."""
+    ``rm`` -> ``result``, ``flags``. ``scalable`` (exp2, log2): one more input ``scale``; 1 = base
+    e (e^x, ln x), as :func:`.approx.approx_eval`'s ``scale``."""
 
-    def __init__(self, cfg: ApproxConfig):
+    def __init__(self, cfg: ApproxConfig, scalable: bool = False):
         self.cfg = cfg
+        self.scalable = scalable and cfg.fn in ("exp2", "log2")
         w = cfg.fmt.width
-        super().__init__({"x": In(w), "rm": In(3), "result": Out(w), "flags": Out(5)})
+        ports = {"x": In(w), "rm": In(3), "result": Out(w), "flags": Out(5)}
+        if self.scalable:
+            ports["scale"] = In(1)
+        super().__init__(ports)
 
     def elaborate(self, platform):
         cfg, fmt = self.cfg, self.cfg.fmt
@@ -180,6 +185,8 @@ class ApproxFunction(wiring.Component):
         X = decode(m, self.x, fmt)
         frac = X.frac
         fn = cfg.fn
+        sc = self.scale if self.scalable else Const(0, 1)
+        g_sc, c_exp, c_ln = scale_constants(fmt)
         sign = Const(0, 1)
         sticky = Signal(name="sticky")
         exact = Signal(name="exact")
@@ -210,10 +217,26 @@ class ApproxFunction(wiring.Component):
             m.d.comb += rsh.eq(Mux(sh >= 0, 0, Mux(-sh > fmt.p + 1, fmt.p + 1, -sh)))
             rw = Signal(2 * fmt.p + 1, name="mag_right")
             m.d.comb += rw.eq(Cat(Const(0, fmt.p + 1), X.sig) >> rsh)
+            mag_u = Mux(sh >= 0, left, rw[fmt.p + 1:])
+            stx_u = (sh < 0) & rw[:fmt.p + 1].any()
+            if self.scalable:  # base e: |x| * log2(e) * 2^F ~ sig * c_exp * 2^(sh - g), sticky 1
+                wm += 1
+                prod = Signal(fmt.p + c_exp.bit_length(), name="prod_e")
+                m.d.comb += prod.eq(X.sig * c_exp)
+                shs = Signal(_exp_shape(fmt), name="shs")
+                m.d.comb += shs.eq(sh - g_sc)
+                lim = len(prod) + wm
+                lsh = Signal(range(lim + 1), name="lsh_e")
+                rsh_e = Signal(range(lim + 1), name="rsh_e")
+                m.d.comb += [lsh.eq(Mux(shs <= 0, 0, Mux(shs > lim, lim, shs))),
+                             rsh_e.eq(Mux(shs >= 0, 0, Mux(-shs > lim, lim, -shs)))]
+                mag_e = Signal(wm, name="mag_e")
+                m.d.comb += mag_e.eq(Mux(shs >= 0, prod << lsh, prod >> rsh_e))
+                mag_u = Mux(sc, mag_e, mag_u)
+                stx_u = sc | stx_u
             mag = Signal(wm, name="mag")
             stx = Signal(name="stx")
-            m.d.comb += [mag.eq(Mux(sat, 1 << (eb + F), Mux(sh >= 0, left, rw[fmt.p + 1:]))),
-                         stx.eq(sat | ((sh < 0) & rw[:fmt.p + 1].any()))]
+            m.d.comb += [mag.eq(Mux(sat, 1 << (eb + F), mag_u)), stx.eq(sat | stx_u)]
             fx = Signal(signed(wm + 2), name="fx")
             m.d.comb += fx.eq(Mux(X.sign, -(mag + stx), mag))
             nint = fx >> F
@@ -235,9 +258,15 @@ class ApproxFunction(wiring.Component):
             L = Signal(signed(lw), name="L")
             m.d.comb += L.eq((e1 << (M + 1 + q)) + w * g)
             sign = L[lw - 1]
-            v = Signal(lw, name="v")
-            m.d.comb += [v.eq(Mux(sign, -L, L)), sticky.eq(w != 0)]
-            ev = Const(-(M + 1 + q), signed(len(e1) + 1))
+            absl = Mux(sign, -L, L)[:lw]
+            if self.scalable:  # base e: times ln 2, g more fraction bits; inexact unless L == 0
+                v = Signal(lw + c_ln.bit_length(), name="v")
+                m.d.comb += [v.eq(Mux(sc, absl * c_ln, absl)), sticky.eq((w != 0) | sc)]
+                ev = Mux(sc, -(M + 1 + q) - g_sc, -(M + 1 + q))
+            else:
+                v = Signal(lw, name="v")
+                m.d.comb += [v.eq(absl), sticky.eq(w != 0)]
+                ev = Const(-(M + 1 + q), signed(len(e1) + 1))
             nonzero = v != 0
         evs = Signal(signed(max(len(ev), 8) + 1), name="ev")
         m.d.comb += evs.eq(ev)

@@ -24,8 +24,8 @@ TERNARY_WEIGHTS = {0b00: "+0", 0b01: "+1", 0b10: "+0", 0b11: "-1"}
 EXT_OPERANDS = {
     "recip": "approximate 1/a, binary16, rounded in rm",
     "rsqrt": "approximate 1/sqrt(a), binary16, rounded in rm",
-    "exp2": "approximate 2^a, binary16, rounded in rm",
-    "log2": "approximate log2(a), binary16, rounded in rm",
+    "exp2": "approximate 2^a (b[0] = 0) or e^a (b[0] = 1, base-e scaling), binary16, rounded in rm",
+    "log2": "approximate log2(a) (b[0] = 0) or ln(a) (b[0] = 1, base-e scaling), binary16, rounded in rm",
     "expmod": "a * 2^k, k = b as a 16-bit two's complement integer, binary16, correctly rounded in rm",
     "ternary": "fma(a, w, c) with the ternary weight w = +1.0, -1.0 or +0.0 from b[1:0] (01, 11, 00/10): "
                "c + w*a with one rounding in the accumulation format",

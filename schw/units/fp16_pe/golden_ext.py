@@ -4,7 +4,8 @@
 op codes 0..7 go to :func:`.golden.evaluate` (fma, mul, add, min, max, lt, le, eq), the others:
 
 * ``recip``, ``rsqrt``, ``exp2``, ``log2`` (8..11): :func:`.approx.approx_eval` on a (binary16) with
-  the PE's tables (:func:`.tables.default_config`), rounded in rm;
+  the PE's tables (:func:`.tables.default_config`), rounded in rm; exp2 and log2 with b[0] = 1
+  compute e^a and ln a (base-e scaling, :func:`.tables.scale_constants`);
 * ``expmod`` (12): :func:`.approx.expmod`, a * 2^k with k = b read as a 16-bit two's complement;
 * ``ternary`` (13): fma(a, w, c) with w = +1.0 / -1.0 / +0.0 from b[1:0] = 01 / 11 / 00 or 10;
 * ``xnor`` (14): (c + popcount(~(a ^ b) & 0xFFFF)) mod 2^width, flags 0;
@@ -68,7 +69,8 @@ def evaluate(op, rm, a, b, c, acc: str = "fp16", ftz: bool = False, ops=("fma", 
         if i.size:
             if rm[i].min() < 0 or rm[i].max() > 4:
                 raise ValueError(f"rm codes must be 0..4 for {fn}")
-            result[i], flags[i] = approx_eval(default_config(fn), a[i], rm[i])
+            scale = b[i] & 1 if fn in ("exp2", "log2") else 0  # b[0] = 1: e^a, ln a
+            result[i], flags[i] = approx_eval(default_config(fn), a[i], rm[i], scale)
     i = np.flatnonzero(on & (op == _EXPMOD))
     if i.size:
         if rm[i].min() < 0 or rm[i].max() > 4:

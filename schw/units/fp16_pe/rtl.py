@@ -101,8 +101,11 @@ def _ext_ops(m: Module, p: Fp16PeParams, op, rm, a, b, c):
     units = {}
     for name, code in (("recip", OP_RECIP), ("rsqrt", OP_RSQRT), ("exp2", OP_EXP2), ("log2", OP_LOG2)):
         if name in p.op_set:
-            u = m.submodules[f"op_{name}"] = ApproxFunction(default_config(name, BINARY16))
+            u = m.submodules[f"op_{name}"] = ApproxFunction(default_config(name, BINARY16),
+                                                            scalable=name in ("exp2", "log2"))
             m.d.comb += [u.x.eq(a), u.rm.eq(rm)]
+            if u.scalable:  # b[0] = 1: e^a / ln a
+                m.d.comb += u.scale.eq(b[0])
             units[code] = u
     if "expmod" in p.op_set:
         u = m.submodules.op_expmod = ExpMod(BINARY16, 16)
@@ -237,20 +240,24 @@ class Fp16Pe(wiring.Component):
         mx = Mux(A.nan & B.nan, NAN16, Mux(A.nan, B.bits, Mux(B.nan, A.bits, Mux(less, B.bits, A.bits))))
         cmp_res = Signal(16)
         cmp_flags = Signal(5)
+        minmax = not p.extended or "minmax" in p.op_set   # left-out groups: no logic at all
+        cmps = not p.extended or "cmp" in p.op_set
         with m.Switch(op):
-            with m.Case(OP_MIN):
-                m.d.comb += [cmp_res.eq(mn), cmp_flags.eq(Mux(ab_snan, FLAG_NV, 0))]
-            with m.Case(OP_MAX):
-                m.d.comb += [cmp_res.eq(mx), cmp_flags.eq(Mux(ab_snan, FLAG_NV, 0))]
-            with m.Case(OP_LT):
-                m.d.comb += [cmp_res.eq(lt), cmp_flags.eq(Mux(ab_nan, FLAG_NV, 0))]
-            with m.Case(OP_LE):
-                m.d.comb += [cmp_res.eq(lt | eq), cmp_flags.eq(Mux(ab_nan, FLAG_NV, 0))]
-            with m.Case(OP_EQ):
-                m.d.comb += [cmp_res.eq(eq), cmp_flags.eq(Mux(ab_snan, FLAG_NV, 0))]
+            if minmax:
+                with m.Case(OP_MIN):
+                    m.d.comb += [cmp_res.eq(mn), cmp_flags.eq(Mux(ab_snan, FLAG_NV, 0))]
+                with m.Case(OP_MAX):
+                    m.d.comb += [cmp_res.eq(mx), cmp_flags.eq(Mux(ab_snan, FLAG_NV, 0))]
+            if cmps:
+                with m.Case(OP_LT):
+                    m.d.comb += [cmp_res.eq(lt), cmp_flags.eq(Mux(ab_nan, FLAG_NV, 0))]
+                with m.Case(OP_LE):
+                    m.d.comb += [cmp_res.eq(lt | eq), cmp_flags.eq(Mux(ab_nan, FLAG_NV, 0))]
+                with m.Case(OP_EQ):
+                    m.d.comb += [cmp_res.eq(eq), cmp_flags.eq(Mux(ab_snan, FLAG_NV, 0))]
 
         if p.extended:
-            is_cmp = (op >= OP_MIN) & (op <= OP_EQ)
+            is_cmp = (op >= (OP_MIN if minmax else OP_LT)) & (op <= (OP_EQ if cmps else OP_MAX))
             is_ext, ext_res, ext_flags = _ext_ops(m, p, op, rm, self.a, self.b, self.c)
             special = is_ext | is_cmp | ar_special
             spec_res = Mux(is_ext, ext_res, Mux(is_cmp, cmp_res, ar_res))

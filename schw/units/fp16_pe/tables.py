@@ -140,6 +140,18 @@ class ApproxConfig:
         return (2 << self.k) if self.fn == "rsqrt" else (1 << self.k)
 
 
+def scale_constants(fmt: FloatFormat) -> tuple[int, int, int]:
+    """Base-e scaling (exp and ln through the exp2/log2 datapaths): ``(g, c_exp, c_ln)`` with
+    c_exp = round(log2(e) * 2^g), c_ln = round(ln(2) * 2^g), g = p + 8 fraction bits.
+    e^x = 2^(x * log2 e): x * c_exp * 2^-g feeds exp2's fixed-point argument; ln x = log2(x) * ln 2:
+    log2's fixed-point value times c_ln * 2^-g goes to the rounder."""
+    g = fmt.p + 8
+    with mpmath.workprec(96):
+        c_exp = int(mpmath.nint(mpmath.log(mpmath.e, 2) * mpmath.mpf(2) ** g))
+        c_ln = int(mpmath.nint(mpmath.log(2) * mpmath.mpf(2) ** g))
+    return g, c_exp, c_ln
+
+
 def default_config(fn: str, fmt: FloatFormat = BINARY16) -> ApproxConfig:
     """The configuration the PE uses: binary16 -> 32 segments (rsqrt 64), linear, q = 15, f = 14.
     Other formats: 128 segments, quadratic, q = p + 4, f = p + 3 (a starting point for binary32;

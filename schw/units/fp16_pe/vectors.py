@@ -365,7 +365,8 @@ def ext_vectors(ops, seed: int, acc: str = "fp16", exhaustive: bool = True, samp
     """Vectors for the optional ops in ``ops`` (--ops names) and for the op codes left out.
 
     ``exhaustive``: recip, rsqrt, exp2, log2 and expmod on all 65,536 binary16 a in each of the
-    five rounding modes (expmod: a seeded k per row from :func:`_expmod_k`); ternary, xnor and
+    five rounding modes (exp2 and log2 twice: b[0] = 0 and 1, base 2 and base e; expmod: a
+    seeded k per row from :func:`_expmod_k`); ternary, xnor and
     bool 100,000 seeded rows each (ternary: weighted a and c, b random with all its bits; bool:
     rm 0..7). Otherwise ``sample`` rows per op (unary: edge-weighted a). Left-out codes: 500 rows
     each. Rows are grouped by op; :func:`schw.units.fp16_pe.harness.interleave` mixes them."""
@@ -389,14 +390,17 @@ def ext_vectors(ops, seed: int, acc: str = "fp16", exhaustive: bool = True, samp
         if code is None:
             continue
         if name in _UNARY or name == "expmod":
+            reps = 10 if name in ("exp2", "log2") else 5  # exp2/log2: b[0] = 0 and 1 (base 2 and e)
             if exhaustive:
-                a = np.tile(every, 5)
-                rm = np.repeat(np.arange(5, dtype=np.int64), 1 << 16)
+                a = np.tile(every, reps)
+                rm = np.tile(np.repeat(np.arange(5, dtype=np.int64), 1 << 16), reps // 5)
             else:
                 a = np.where(rng.random(sample) < .5, _operand16(rng, sample), rng.integers(0, 1 << 16, sample))
                 rm = rng.integers(0, 5, sample)
             n = len(a)
             b = _expmod_k(rng, n) if name == "expmod" else rng.integers(0, 1 << 16, n)
+            if exhaustive and reps == 10:
+                b = (b & ~1) | np.repeat(np.array([0, 1], dtype=np.int64), 5 << 16)
             parts.append(rows(code, a, b, wide(n), rm))
             continue
         n = 100_000 if exhaustive else sample
