@@ -19,7 +19,7 @@ from schw.errors import ParamError
 from schw.output import generate
 from schw.registry import get
 from schw.units.hfp8.golden import lfsr_words, mac_stream
-from schw.units.pe_array import golden, hfp8_golden, timing, vectors
+from schw.units.pe_array import golden, timing, vectors
 from schw.units.pe_array.harness import regression
 from schw.units.pe_array.params import LATER_FIELDS
 
@@ -97,7 +97,7 @@ def test_generate_hfp8_arrays():
             assert w["a"] == 3 * 8 and w["out"] == 5 * p.acc_width
             assert g1.manifest["pe_detail"]["chunk"] == cl
             assert (".fold(" in g1.verilog) == (df == "ws" and cl > 0)
-            assert (".last(f_i[2])" in g1.verilog) == (df == "os" and cl > 0)
+            assert (".first(f_i[1])" in g1.verilog) == (df == "os" and cl > 0)
 
 
 # -- the golden model against exact rational arithmetic ---------------------------------------------
@@ -337,9 +337,9 @@ def _mutated(tmp_path, p, old, new):
 
 
 @pytest.mark.parametrize("df,old,new", [
-    ("os", ".last(f_i[2]),", ".last(1'b0),"),                       # the last, partial chunk never folded
+    ("os", ".first(f_i[1]),", ".first(1'b0),"),                     # chunks and sums never restart
     ("ws", ".fold((r % 2 == 1) || (r == R - 1)),", ".fold(r == R - 1),"),  # chunks not folded inside the column
-], ids=["os-no-last-fold", "ws-no-chunk-fold"])
+], ids=["os-no-restart", "ws-no-chunk-fold"])
 def test_verify_catches_a_broken_array(tmp_path, capsys, df, old, new):
     need("cocotb", "icarus")
     from schw.cli import main

@@ -2,27 +2,30 @@
 chunk-based accumulation and stochastic rounding, built from the ``hfp8-mac`` datapath
 (:mod:`schw.units.hfp8.rtl`: the exact product, the exact-window binary16 adder, the LFSR).
 
-Like every pe-array PE it computes one product per ``en`` and holds a registered result; the
-array's timing is unchanged (one step per product). The accumulation state depends on the
+Like every pe-array PE it computes one product per ``en`` and its result depends on registers
+only (a result register, or for os with chunks the fold of two), so the array's timing is
+unchanged (one step per product). The accumulation state depends on the
 dataflow (docs/pe_array.md, "hfp8 PE"):
 
-* **os**, ``c`` = the outer sum (the array feeds ``+0`` on a tile's first item, else the PE's own
-  ``result``). Without chunks ``result <= round16(c + a*b)``. With CL > 0 the PE also holds the
-  inner (chunk) sum and a product count, and takes the item's ``first``/``last`` flags:
-  ``t = round16(inner + a*b)`` (inner restarts at +0 with each chunk); at the CL-th product of a
-  chunk or at ``last``: ``result <= round16(c + t)`` (the fold), else ``inner <= t``,
-  ``result <= c``. This is hfp8-mac's arithmetic with the fold in the same step (two adders in
-  series instead of hfp8-mac's fold stage), so the result is there when the array drains it.
+* **os**: without chunks ``result <= round16(c + a*b)`` (``c``: +0 on a tile's first item,
+  else the PE's own ``result``). With CL > 0 the PE ignores ``c`` and holds ``inner``, ``outer``
+  and a product count, and takes the item's ``first`` flag: ``inner <= round16(inner' + a*b)``
+  where ``inner'`` is +0 on a chunk's first product; the fold of a finished chunk is deferred
+  to the next chunk's first product, ``outer <= round16(outer + inner)`` in parallel with that
+  product's inner addition (``outer <= +0`` on ``first``), and ``result`` is the combinational
+  ``round16(outer + inner)`` - the fold of the last, possibly partial, chunk - when the array
+  drains it. The arithmetic is hfp8-mac's; every register-to-register path has one binary16
+  adder (hfp8-mac folds in a second pipeline stage instead).
 * **ws**, the partial sum flows down a column. Without chunks ``result <= round16(c + a*b)``
   (16-bit lanes). With CL > 0 the lanes are 32 bits, ``{inner[31:16], outer[15:0]}``:
   ``t = round16(inner + a*b)``; a PE whose ``fold`` input is high (rows CL-1, 2CL-1, ... and
   the bottom row R-1, wired by the template) gives ``{+0, round16(outer + t)}``, the others
   ``{t, outer}``. ``psum`` enters as the outer sum with the inner half +0; the bottom row always
-  folds, so ``out`` is ``{+0, result}``.
+  folds, so ``out`` is ``{+0, result}``. A folding row has two binary16 adders in series.
 
 Stochastic rounding (``acc_round = "sr"``): each PE has hfp8-mac's 32-bit LFSR (same seed in every
 PE), advanced on every ``en``; the inner rounding uses bits 15..0 of the step's word, the fold bits
-31..16 of the same word.
+31..16 of the same word (os with chunks: held in a register until the deferred fold).
 """
 
 from __future__ import annotations
@@ -37,14 +40,14 @@ from schw.units.hfp8.rtl import _add16, _Fixed, _fp16_fixed, _lfsr, _product_fix
 
 class Hfp8MacPe(wiring.Component):
     """The hfp8 PE: ports ``en, a[7:0], b[7:0], c, result`` (16 bits; ws with chunks 32) plus
-    ``first``, ``last`` (os with chunks) or ``fold`` (ws with chunks)."""
+    ``first`` (os with chunks) or ``fold`` (ws with chunks)."""
 
     def __init__(self, mp: HfpMacParams, dataflow: str):
         self.mp, self.dataflow = mp, dataflow
         w = 32 if dataflow == "ws" and mp.chunk else 16
         ports = {"en": In(1), "a": In(8), "b": In(8), "c": In(w), "result": Out(w)}
         if mp.chunk:
-            ports.update({"first": In(1), "last": In(1)} if dataflow == "os" else {"fold": In(1)})
+            ports.update({"first": In(1)} if dataflow == "os" else {"fold": In(1)})
         super().__init__(ports)
 
     def elaborate(self, platform):
@@ -57,9 +60,9 @@ class Hfp8MacPe(wiring.Component):
             r_inner = r_fold = Const(0, SR_BITS)
         prod = _product_fixed(m, self.a, self.b, p, fx)
 
-        def fold(outer, t):
+        def fold(outer, t, r):
             s, mag, nan, inf = _fp16_fixed(m, t, fx)
-            return _add16(m, outer, (s, mag, nan, inf, Const(0, 1)), fx, p.acc_round, r_fold)
+            return _add16(m, outer, (s, mag, nan, inf, Const(0, 1)), fx, p.acc_round, r)
 
         if not p.chunk:
             total = _add16(m, self.c, prod, fx, p.acc_round, r_inner)
@@ -71,18 +74,30 @@ class Hfp8MacPe(wiring.Component):
             t = Signal(16)
             m.d.comb += t.eq(_add16(m, inner, prod, fx, p.acc_round, r_inner))
             with m.If(self.en):
-                m.d.sync += self.result.eq(Mux(self.fold, Cat(fold(outer, t), Const(0, 16)), Cat(outer, t)))
+                m.d.sync += self.result.eq(Mux(self.fold, Cat(fold(outer, t, r_fold), Const(0, 16)), Cat(outer, t)))
             return m
-        inner = Signal(16)
+        # os: the fold of a chunk is deferred to the next chunk's first product (in parallel with
+        # its inner addition) and, for the last chunk, is the result output itself
+        inner, outer = Signal(16), Signal(16)
         count = Signal(range(max(2, p.chunk)))
         cnt = Mux(self.first, 0, count)
+        new_chunk = cnt == 0
         t = Signal(16)
-        m.d.comb += t.eq(_add16(m, Mux(cnt == 0, 0, inner), prod, fx, p.acc_round, r_inner))
-        end = Signal()
-        m.d.comb += end.eq(((cnt == p.chunk - 1) if p.chunk > 1 else 1) | self.last)
+        m.d.comb += t.eq(_add16(m, Mux(new_chunk, 0, inner), prod, fx, p.acc_round, r_inner))
+        if p.acc_round == "sr":
+            fold_r = Signal(SR_BITS)      # bits 31..16 of the word of the chunk's last product
+            with m.If(self.en):
+                m.d.sync += fold_r.eq(r_fold)
+        else:
+            fold_r = r_fold
+        folded = Signal(16)
+        m.d.comb += [folded.eq(fold(outer, inner, fold_r)), self.result.eq(folded)]
         with m.If(self.en):
-            m.d.sync += [inner.eq(t), count.eq(Mux(end, 0, cnt + 1)),
-                         self.result.eq(Mux(end, fold(self.c, t), self.c))]
+            m.d.sync += [inner.eq(t), count.eq(Mux(cnt == p.chunk - 1, 0, cnt + 1) if p.chunk > 1 else 0)]
+            with m.If(self.first):
+                m.d.sync += outer.eq(0)
+            with m.Elif(new_chunk):
+                m.d.sync += outer.eq(folded)
         return m
 
 
@@ -92,5 +107,5 @@ def template_ports(p) -> str:
     if p.pe != "hfp8" or not p.chunk:
         return ""
     if p.dataflow == "os":
-        return " .first(f_i[1]), .last(f_i[2]),"
+        return " .first(f_i[1]),"
     return f" .fold((r % {p.chunk} == {p.chunk - 1}) || (r == R - 1)),"

@@ -242,8 +242,8 @@ class PeArray(wiring.Component):
                 v, f, last = f_in[r][c][0], f_in[r][c][1], f_in[r][c][2]
                 m.d.comb += [pe.en.eq(v & step), pe.a.eq(a_in[r][c]), pe.b.eq(b_in[r][c]),
                              pe.c.eq(Mux(f, p.zero, pe.result))]
-                if hasattr(pe, "first"):  # hfp8 PE with chunks (Instance PEs: the template wires these)
-                    m.d.comb += [pe.first.eq(f), pe.last.eq(last)]
+                if hasattr(pe, "first"):  # hfp8 PE with chunks (Instance PEs: the template wires it)
+                    m.d.comb += pe.first.eq(f)
                 if c + 1 < C:
                     ar, fr = Signal(W, name=f"a_{r}_{c}"), Signal(3, name=f"f_{r}_{c}")
                     self._sync(m, ar.eq(a_in[r][c]), fr.eq(f_in[r][c]))
