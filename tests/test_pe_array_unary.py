@@ -5,7 +5,6 @@ against the closed form, the regression of every shape x dataflow on both simula
 broken arrays caught by ``schw verify``.
 """
 
-from pathlib import Path
 
 import numpy as np
 import pytest
