@@ -5,7 +5,6 @@ against the closed form, the regression of every shape x dataflow on both simula
 broken arrays caught by ``schw verify``.
 """
 
-
 import numpy as np
 import pytest
 
