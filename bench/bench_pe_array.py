@@ -3,6 +3,8 @@
     python bench/bench_pe_array.py gen   [--sizes 8,16,32] [--pe int8,fp16,sc]
     python bench/bench_pe_array.py sim   [--size 8] [--pe int8] [--sims verilator,icarus]
     python bench/bench_pe_array.py synth [--sizes 2,4,8] [--pe int8,fp16,sc] [--json FILE]
+    python bench/bench_pe_array.py fast  [--sizes 8,32,64] [--pe int8] [--dataflows os,ws]
+                                         [--count 20] [--cocotb-sizes 8,32] [--json FILE]
 
 gen: wall time of the CLI ``schw gen pe-array --rows N --pe P`` (a fresh process each time, so
 imports are included), and the Verilog size. Target: 32x32 under 60 s.
@@ -10,6 +12,16 @@ imports are included), and the Verilog size. Target: 32x32 under 60 s.
 sim: the default regression of an NxN array (corner + random GEMM problems, both dataflows),
 run twice per simulator; the second run reuses the cached build, so its wall time is the
 simulation (cocotb + simulator) and the figure is measured cycles / that time.
+
+fast: the pe-array fast path (schw.units.pe_array.fast, a compiled C++ driver on Verilator) beside
+the cocotb testbench on Verilator, on the same problems (corner + ``--count`` random GEMM
+problems). Per size and dataflow: the fast driver's build time (cold: the cache entry is removed
+first), its simulated cycles / driver wall time, the whole fast regression's cycles / wall time
+(golden model, cycle model, files, check included), and the cocotb regression's cycles / wall time
+(its build done beforehand and not counted) for the sizes in ``--cocotb-sizes``; the ratios are
+fast over cocotb. Rates are given per wall second and per CPU second (this process and its
+simulator children): on a shared machine the CPU figures are the comparable ones. Build CPU
+counts the compiler processes (ccache may serve the Verilator runtime objects).
 
 synth: Yosys area (flows/schw45.lib, NanGate 45 nm areas) of the single PE, of the array, and of
 the array's shell (input skew, per-PE pipeline registers, drain, de-skew, control) measured by
@@ -88,6 +100,84 @@ def bench_sim(size, pes, sims, dataflows=("os", "ws"), counts=(6, 60)):
     return rows
 
 
+def _cpu():
+    """CPU seconds of this process and its finished children (the simulators)."""
+    a, b = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return a.ru_utime + a.ru_stime + b.ru_utime + b.ru_stime
+
+
+def bench_fast(sizes, pes, dataflows=("os", "ws"), count=20, cocotb_sizes=(8, 32)):
+    import shutil
+
+    from schw import tools
+    from schw.registry import get
+    from schw.sim import runner
+    from schw.units.pe_array import fast, harness
+    tools.activate()
+    u = get("pe-array")
+    rows = []
+    for pe in pes:
+        for n in sizes:
+            for df in dataflows:
+                extra = {"length": 8, "inputs": 2} if pe == "sc" else {}
+                p = u.Params(rows=n, pe=pe, dataflow=df, **extra)
+                for d in (runner.cache_root() / "pearrayfast").glob(f"verilator-{u.top(p)}-*"):
+                    shutil.rmtree(d)  # a cold build
+                r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+                t0 = time.perf_counter()
+                first = fast.regression(u, p, count=0)
+                build_wall = time.perf_counter() - t0
+                r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+                first.raise_if_failed()
+                c0 = _cpu()
+                t0 = time.perf_counter()
+                rep = fast.regression(u, p, count=count)
+                wall = time.perf_counter() - t0
+                fcpu = _cpu() - c0
+                rep.raise_if_failed()
+                d = rep.details
+                cyc = d["sim_cycles"]
+                row = {"pe": pe, "dataflow": df, "size": n, "problems": len(d["cycles"]["problems"]),
+                       "rows_checked": rep.vectors, "cycles": cyc,
+                       "fast_build_seconds": first.details["build"]["seconds"],
+                       "fast_build_cpu_seconds": round((r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime), 1),
+                       "fast_first_run_wall_seconds": round(build_wall, 1),
+                       "fast_sim_seconds": d["sim_seconds"], "fast_sim_cycles_per_s": d["sim_cycles_per_s"],
+                       "fast_sim_cycles_per_cpu_s": d["sim_cycles_per_cpu_s"],
+                       "fast_golden_seconds": d["golden_seconds"], "fast_wall_seconds": round(wall, 2),
+                       "fast_overall_cycles_per_s": round(cyc / wall, 1), "fast_cpu_seconds": round(fcpu, 2),
+                       "fast_overall_cycles_per_cpu_s": round(cyc / fcpu, 1), "hier_block": bool(d["hier_block"])}
+                line = (f"{n}x{n} {pe} {df}: {rep.vectors} rows, {cyc} cycles; fast: build "
+                        f"{row['fast_build_seconds']} s ({row['fast_build_cpu_seconds']} s CPU), driver "
+                        f"{d['sim_seconds']} s = {d['sim_cycles_per_s']:,.0f} cycles/s "
+                        f"({d['sim_cycles_per_cpu_s']:,.0f} per CPU s), whole regression {wall:.2f} s "
+                        f"= {cyc / wall:,.0f} cycles/s ({cyc / fcpu:,.0f} per CPU s; golden {d['golden_seconds']} s)"
+                        f"{', hierarchical build' if d['hier_block'] else ''}")
+                if n in cocotb_sizes:
+                    harness.regression(u, p, "verilator", count=0).raise_if_failed()  # its build, not timed
+                    c0 = _cpu()
+                    t0 = time.perf_counter()
+                    slow = harness.regression(u, p, "verilator", count=count)
+                    cw = time.perf_counter() - t0
+                    ccpu = _cpu() - c0
+                    slow.raise_if_failed()
+                    cc = slow.details["cycles"]["total_cycles_measured"]
+                    row.update({"cocotb_cycles": cc, "cocotb_wall_seconds": round(cw, 2),
+                                "cocotb_cycles_per_s": round(cc / cw, 1),
+                                "cocotb_cpu_seconds": round(ccpu, 2), "cocotb_cycles_per_cpu_s": round(cc / ccpu, 1),
+                                "fast_driver_over_cocotb": round(d["sim_cycles_per_s"] / (cc / cw), 1),
+                                "fast_overall_over_cocotb": round((cyc / wall) / (cc / cw), 1),
+                                "fast_driver_over_cocotb_cpu": round(d["sim_cycles_per_cpu_s"] / (cc / ccpu), 1),
+                                "fast_overall_over_cocotb_cpu": round((cyc / fcpu) / (cc / ccpu), 1)})
+                    line += (f"; cocotb: {cw:.1f} s = {cc / cw:,.0f} cycles/s ({cc / ccpu:,.0f} per CPU s, "
+                             f"regression included); fast driver / cocotb = {row['fast_driver_over_cocotb']}x wall, "
+                             f"{row['fast_driver_over_cocotb_cpu']}x CPU; whole regression / cocotb = "
+                             f"{row['fast_overall_over_cocotb']}x wall, {row['fast_overall_over_cocotb_cpu']}x CPU")
+                rows.append(row)
+                print(line, flush=True)
+    return rows
+
+
 def _standin_pe(name, W, A):
     return (f"module {name}(input wire clk, input wire rst, input wire en, input wire [{W - 1}:0] a,\n"
             f"  input wire [{W - 1}:0] b, input wire [{A - 1}:0] c, output wire [{A - 1}:0] result);\n"
@@ -137,18 +227,23 @@ def bench_synth(sizes, pes, dataflows=("os", "ws")):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("what", choices=("gen", "sim", "synth"))
+    ap.add_argument("what", choices=("gen", "sim", "synth", "fast"))
     ap.add_argument("--sizes", default=None)
     ap.add_argument("--size", type=int, default=8)
     ap.add_argument("--pe", default=None)
     ap.add_argument("--sims", default="verilator,icarus")
     ap.add_argument("--dataflows", default="os,ws")
+    ap.add_argument("--count", type=int, default=20, help="fast: random GEMM problems on top of the corners")
+    ap.add_argument("--cocotb-sizes", default="8,32", help="fast: sizes also run through the cocotb testbench")
     ap.add_argument("--json", type=Path, default=None, help="also write the rows as JSON")
     a = ap.parse_args(argv)
     if a.what == "gen":
         rows = bench_gen(_ints(a.sizes or "8,16,32"), (a.pe or "int8,fp16,sc").split(","))
     elif a.what == "sim":
         rows = bench_sim(a.size, (a.pe or "int8").split(","), a.sims.split(","))
+    elif a.what == "fast":
+        rows = bench_fast(_ints(a.sizes or "8,32,64"), (a.pe or "int8").split(","), a.dataflows.split(","),
+                          a.count, _ints(a.cocotb_sizes))
     else:
         rows = bench_synth(_ints(a.sizes or "2,4,8"), (a.pe or "int8,fp16,sc").split(","), a.dataflows.split(","))
     if a.json:

@@ -10,6 +10,7 @@ import json
 from schw.registry import register
 from schw.units.base import Unit
 
+from . import fast as fast_path
 from . import harness, rtl, timing
 from .contract import contract
 from .params import PeArrayParams
@@ -70,5 +71,13 @@ class PeArrayUnit(Unit):
     def manifest_extra(self, p):
         return contract(p)
 
-    def regression(self, p, sim, **kwargs):
+    def regression(self, p, sim, *, fast: bool | None = None, **kwargs):
+        """``fast``: the compiled driver of :mod:`.fast` (Verilator only); ``None`` chooses it on
+        Verilator for arrays of more than :data:`.fast.AUTO_FAST_PES` PEs (larger than 16 x 16)
+        when no waveform or kept build is asked for, else the cocotb testbench (:mod:`.tb`)."""
+        if fast is None:
+            fast = (sim == "verilator" and p.R * p.C > fast_path.AUTO_FAST_PES
+                    and kwargs.get("waves") is None and kwargs.get("keep") is None)
+        if fast:
+            return fast_path.regression(self, p, sim, **kwargs)
         return harness.regression(self, p, sim, **kwargs)
