@@ -2,7 +2,7 @@
 approximate functions over every binary16 input in every rounding mode. Prints Markdown tables
 (docs/fp16_pe.md quotes them); --json prints the raw rows.
 
-    python bench/bench_fp16_ops.py [--area] [--accuracy] [--stages S] [--json]   (both when none is given)
+    python bench/bench_fp16_ops.py [--area [--sets +log2,all]] [--accuracy] [--stages S] [--json]   (both when none is given)
 
 Area: the default PE (fma,mul,add,minmax,cmp), the FMA alone (fma,mul,add), the default plus each
 optional op on its own, and everything; the delta column is the area over the default PE.
@@ -36,9 +36,11 @@ MEASURED = {"recip": ("recip", 0), "rsqrt": ("rsqrt", 0), "exp2": ("exp2", 0), "
             "exp": ("exp2", 1), "ln": ("log2", 1)}
 
 
-def area_rows(stages: int):
+def area_rows(stages: int, only=None):
     sets = [("default", BASE), ("fma,mul,add only", "fma,mul,add")] + [(f"+{o}", f"{BASE},{o}") for o in EXT]
     sets.append(("all", ALL))
+    if only:  # the default is always synthesised (the deltas need it)
+        sets = [s for s in sets if s[0] == "default" or s[0] in only]
     rows = []
     for lib in ("schw45", "osu018"):
         base = None
@@ -98,11 +100,12 @@ def main():
     ap.add_argument("--accuracy", action="store_true")
     ap.add_argument("--stages", type=int, default=2)
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--sets", default=None, help="comma list of area rows to run, e.g. +log2,all (default: every row)")
     a = ap.parse_args()
     both = not (a.area or a.accuracy)
     out = {}
     if a.area or both:
-        out["area"] = area_rows(a.stages)
+        out["area"] = area_rows(a.stages, a.sets.split(",") if a.sets else None)
     if a.accuracy or both:
         out["accuracy"] = accuracy_rows()
     if a.json:

@@ -140,9 +140,10 @@ def round_pack(fmt: FloatFormat, sign, v, ev, sticky, rm, ftz: bool = False):
     return bits.astype(np.int64), flags.astype(np.int64)
 
 
-def poly(cfg: ApproxConfig, idx, d) -> np.ndarray:
-    """The table polynomial at segment ``idx``, offset ``d`` (D bits): value * 2^q, int64."""
-    cols = [np.asarray(c, dtype=np.int64) for c in coefficients(cfg)]
+def poly(cfg: ApproxConfig, idx, d, base_e: bool = False) -> np.ndarray:
+    """The table polynomial at segment ``idx``, offset ``d`` (D bits): value * 2^q, int64.
+    ``base_e``: log2's ln(1 + w)/w table."""
+    cols = [np.asarray(c, dtype=np.int64) for c in coefficients(cfg, base_e)]
     D = cfg.dbits
     acc = cols[1][idx] * d
     if cfg.degree == 2:
@@ -153,14 +154,14 @@ def poly(cfg: ApproxConfig, idx, d) -> np.ndarray:
 def approx_eval(cfg: ApproxConfig, x, rm, scale=0):
     """recip, rsqrt, exp2 or log2 (``cfg.fn``) of the bit patterns ``x`` in ``cfg.fmt``, rounded
     in ``rm``: (bits, flags). ``scale`` (exp2 and log2; 0/1 per element): 1 = base e, i.e. e^x
-    through exp2 (x * log2 e in fixed point first) and ln x through log2 (the fixed-point log2
-    times ln 2); see :func:`.tables.scale_constants`. e^x and ln x are never exact except
+    through exp2 (x * log2 e in fixed point first) and ln x through log2's datapath with the
+    ln(1+w)/w table and e' * ln 2; see :func:`.tables.scale_constants`. e^x and ln x are never exact except
     e^0 = 1 and ln 1 = +0. See the module docstring for the contract; the datapath is
     docs/fp16_pe.md's."""
     fmt = cfg.fmt
     x, rm, scale = (np.ravel(np.asarray(a, dtype=np.int64)) for a in np.broadcast_arrays(x, rm, scale))
     sc = (scale & 1) == 1
-    g_sc, c_exp, c_ln = scale_constants(fmt)
+    g_sc, c_exp, c_ln = scale_constants(fmt, cfg.q)
     X = decode(fmt, x)
     M, q, D = fmt.mbits, cfg.q, cfg.dbits
     frac = X.sig - (_ONE << M)
@@ -203,13 +204,15 @@ def approx_eval(cfg: ApproxConfig, x, rm, scale=0):
         top = (frac >> (M - 1)) & 1
         w = np.where(top == 1, frac - (_ONE << M), frac << 1)  # w * 2^(M+1), in [-1/4, 1/2)
         e1 = X.exp + top
-        g = poly(cfg, frac >> D, frac & ((_ONE << D) - 1))
-        L = (e1 << (M + 1 + q)) + w * g
+        idx, d = frac >> D, frac & ((_ONE << D) - 1)
+        g = np.where(sc, poly(cfg, idx, d, base_e=True), poly(cfg, idx, d))
+        # log2: e' + w * log2(1+w)/w; ln (base e): e' * ln 2 + w * ln(1+w)/w, ln 2 = c_ln * 2^-(M+1+q)
+        L = np.where(sc, e1 * c_ln, e1 << (M + 1 + q)) + w * g
         sign = (L < 0).astype(np.int64)
-        approx = np.where(sc, np.abs(L) * c_ln, np.abs(L))   # base e: times ln 2 (g more fraction bits)
+        approx = np.abs(L)
         exact = (w == 0) & ~sc
         v = np.where(exact, np.abs(e1) << (M + 1 + q), v)
-        ev = np.where(sc, -(M + 1 + q) - g_sc, -(M + 1 + q)).astype(np.int64)
+        ev = np.full(n, -(M + 1 + q), dtype=np.int64)
     if cfg.fn != "exp2":
         sticky = np.where(exact, 0, 1)
         if v.size and approx.max() >= (1 << 62):

@@ -142,10 +142,10 @@ def round_pack(m: Module, fmt: FloatFormat, sign, v, ev, sticky, rm, ftz: bool =
     return bits, flags
 
 
-def poly(m: Module, cfg: ApproxConfig, idx, d, name: str = "poly"):
+def poly(m: Module, cfg: ApproxConfig, idx, d, name: str = "poly", base_e: bool = False):
     """The table polynomial (:func:`.tables.coefficients`) at segment ``idx``, offset ``d``:
-    a signed signal, value * 2^q. Mirrors :func:`.approx.poly`."""
-    cols = coefficients(cfg)
+    a signed signal, value * 2^q. Mirrors :func:`.approx.poly` (``base_e``: log2's ln table)."""
+    cols = coefficients(cfg, base_e)
     D = cfg.dbits
     roms = []
     for j, col in enumerate(cols):
@@ -186,7 +186,7 @@ class ApproxFunction(wiring.Component):
         frac = X.frac
         fn = cfg.fn
         sc = self.scale if self.scalable else Const(0, 1)
-        g_sc, c_exp, c_ln = scale_constants(fmt)
+        g_sc, c_exp, c_ln = scale_constants(fmt, cfg.q)
         sign = Const(0, 1)
         sticky = Signal(name="sticky")
         exact = Signal(name="exact")
@@ -255,18 +255,17 @@ class ApproxFunction(wiring.Component):
             m.d.comb += e1.eq(X.exp + top)
             g = poly(m, cfg, frac[D:], frac[:D])
             lw = len(e1) + M + 1 + q + 1
+            eterm = e1 << (M + 1 + q)
+            if self.scalable:  # base e: the ln(1+w)/w table and e' * ln 2 (a small constant multiply)
+                g_e = poly(m, cfg, frac[D:], frac[:D], name="poly_ln", base_e=True)
+                g = Mux(sc, g_e, g)
+                eterm = Mux(sc, e1 * c_ln, eterm)
             L = Signal(signed(lw), name="L")
-            m.d.comb += L.eq((e1 << (M + 1 + q)) + w * g)
+            m.d.comb += L.eq(eterm + w * g)
             sign = L[lw - 1]
-            absl = Mux(sign, -L, L)[:lw]
-            if self.scalable:  # base e: times ln 2, g more fraction bits; inexact unless L == 0
-                v = Signal(lw + c_ln.bit_length(), name="v")
-                m.d.comb += [v.eq(Mux(sc, absl * c_ln, absl)), sticky.eq((w != 0) | sc)]
-                ev = Mux(sc, -(M + 1 + q) - g_sc, -(M + 1 + q))
-            else:
-                v = Signal(lw, name="v")
-                m.d.comb += [v.eq(absl), sticky.eq(w != 0)]
-                ev = Const(-(M + 1 + q), signed(len(e1) + 1))
+            v = Signal(lw, name="v")
+            m.d.comb += [v.eq(Mux(sign, -L, L)[:lw]), sticky.eq((w != 0) | sc)]
+            ev = Const(-(M + 1 + q), signed(len(e1) + 1))
             nonzero = v != 0
         evs = Signal(signed(max(len(ev), 8) + 1), name="ev")
         m.d.comb += evs.eq(ev)

@@ -140,15 +140,17 @@ class ApproxConfig:
         return (2 << self.k) if self.fn == "rsqrt" else (1 << self.k)
 
 
-def scale_constants(fmt: FloatFormat) -> tuple[int, int, int]:
+def scale_constants(fmt: FloatFormat, q: int | None = None) -> tuple[int, int, int]:
     """Base-e scaling (exp and ln through the exp2/log2 datapaths): ``(g, c_exp, c_ln)`` with
-    c_exp = round(log2(e) * 2^g), c_ln = round(ln(2) * 2^g), g = p + 8 fraction bits.
-    e^x = 2^(x * log2 e): x * c_exp * 2^-g feeds exp2's fixed-point argument; ln x = log2(x) * ln 2:
-    log2's fixed-point value times c_ln * 2^-g goes to the rounder."""
+    c_exp = round(log2(e) * 2^g), g = p + 8 fraction bits, and c_ln = round(ln(2) * 2^(mbits+1+q))
+    (``q`` of the log2 table; default p + 4). e^x = 2^(x * log2 e): x * c_exp * 2^-g feeds exp2's
+    fixed-point argument. ln x = e' * ln 2 + w * ln(1 + w)/w: log2's datapath with the
+    ln(1 + w)/w table (:func:`coefficients` ``base_e``) and e' * c_ln in place of e' * 2^(mbits+1+q)."""
     g = fmt.p + 8
+    q = fmt.p + 4 if q is None else q
     with mpmath.workprec(96):
         c_exp = int(mpmath.nint(mpmath.log(mpmath.e, 2) * mpmath.mpf(2) ** g))
-        c_ln = int(mpmath.nint(mpmath.log(2) * mpmath.mpf(2) ** g))
+        c_ln = int(mpmath.nint(mpmath.log(2) * mpmath.mpf(2) ** (fmt.mbits + 1 + q)))
     return g, c_exp, c_ln
 
 
@@ -161,7 +163,7 @@ def default_config(fn: str, fmt: FloatFormat = BINARY16) -> ApproxConfig:
     return ApproxConfig(fn, fmt, k=7, degree=2, q=fmt.p + 4, f=fmt.p + 3)
 
 
-def _segment_fn(cfg: ApproxConfig, i: int):
+def _segment_fn(cfg: ApproxConfig, i: int, base_e: bool = False):
     k = cfg.k
     one = mpmath.mpf(1)
     if cfg.fn == "recip":
@@ -176,20 +178,23 @@ def _segment_fn(cfg: ApproxConfig, i: int):
     def g(u):
         fr = (i + u) / 2**k
         w = (fr - 1) / 2 if upper else fr
+        if base_e:  # ln: G_e = ln(1 + w) / w (1 at w = 0)
+            return one if w == 0 else mpmath.log(1 + w) / w
         return one / mpmath.log(2) if w == 0 else mpmath.log(1 + w, 2) / w
     return g
 
 
 @lru_cache(maxsize=None)
-def coefficients(cfg: ApproxConfig) -> tuple[tuple[int, ...], ...]:
+def coefficients(cfg: ApproxConfig, base_e: bool = False) -> tuple[tuple[int, ...], ...]:
     """The integer coefficient columns ``(c0, c1)`` or ``(c0, c1, c2)``, one entry per segment,
-    scaled by 2^q (value = c0 + c1*u + c2*u^2 in units of 2^-q)."""
+    scaled by 2^q (value = c0 + c1*u + c2*u^2 in units of 2^-q). ``base_e`` (log2 only): the
+    table of ln(1 + w) / w that ln x uses instead of log2(1 + w) / w."""
     cols = [[] for _ in range(cfg.degree + 1)]
     scale = mpmath.mpf(2) ** cfg.q
     samples = [mpmath.mpf(j) / 64 for j in range(65)]
     with mpmath.workprec(96):
         for i in range(cfg.entries):
-            g = _segment_fn(cfg, i)
+            g = _segment_fn(cfg, i, base_e)
             if cfg.degree == 1:
                 g0, g1 = g(mpmath.mpf(0)), g(mpmath.mpf(1))
                 co = [g0, g1 - g0]
