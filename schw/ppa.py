@@ -324,7 +324,7 @@ def array_ppa(unit, params, liberty: str | Path | None = "osu018", *, method: st
         top_scope = power.find_scope(wave, nl_top)
         act = power.activity_from_waveform(waves, nl_top, library, scope=top_scope.full_name, waveform=wave)
         e_top = power.energy(nl_top, library, act, period)
-        pe_pj = []
+        pe_pj, leakage = [], e_top["leakage_pj"]
         if hier:
             nl_pe = power.read_netlist(netlist, lib, pe_mod)
             scopes = {sc.full_name for sc in wave.all_scopes()}
@@ -335,7 +335,9 @@ def array_ppa(unit, params, liberty: str | Path | None = "osu018", *, method: st
                 a = power.activity_from_waveform(waves, nl_pe, library, scope=name, waveform=wave)
                 if a.cycles != act.cycles:
                     raise ToolError(f"{name} sees {a.cycles:g} clock edges, the top {act.cycles:g}")
-                pe_pj.append(power.energy(nl_pe, library, a, period)["energy_pj"])
+                e = power.energy(nl_pe, library, a, period)
+                pe_pj.append(e["energy_pj"])
+                leakage += e["leakage_pj"]
         seconds["energy"] = time.perf_counter() - t0
     cyc = rep.details["cycles"]
     macs = int(cyc["useful_macs"])
@@ -351,7 +353,7 @@ def array_ppa(unit, params, liberty: str | Path | None = "osu018", *, method: st
         "energy_pj": total, "cycles": act.cycles, "useful_macs": macs, "compute_util_pct": cyc["compute_util_pct"],
         "energy_per_mac_pj": e_mac, "energy_per_cycle_pj": total / act.cycles, "power_mw": total / (act.cycles * period),
         "peak_macs_per_s": peak, "tops_per_w": 2.0 / e_mac, "tops_per_mm2": 2.0 * peak / 1e12 / (area["area_um2"] * 1e-6),
-        "shell_pj": e_top["energy_pj"], "pe_pj": pe_pj, "leakage_pj": e_top["leakage_pj"],
+        "shell_pj": e_top["energy_pj"], "pe_pj": pe_pj, "leakage_pj": leakage,
         "problems": cyc.get("problems"), "vectors": rep.vectors,
         "seconds": {k: round(v, 1) for k, v in seconds.items()},
     }

@@ -169,3 +169,4 @@ def test_hierarchical_array_energy_equals_the_same_cells_flattened(tools_ready):
     assert h["energy_pj"] == pytest.approx(h["shell_pj"] + sum(h["pe_pj"]), rel=1e-12)
     assert h["energy_per_mac_pj"] == pytest.approx(f["energy_per_mac_pj"], rel=0.03)
     assert h["tops_per_w"] == pytest.approx(2 / h["energy_per_mac_pj"], rel=1e-12)
+    assert 0 < h["leakage_pj"] < 0.01 * h["energy_pj"]
