@@ -73,6 +73,8 @@ def contract_dict(acc: str, ftz: bool = False, ops: tuple[str, ...] | None = Non
             "result_format": fmt,
             "ops_left_out": {n: c for n, c in ALL_OPS.items() if n not in codes},
             "left_out_rule": "an op code that is not generated gives result 0 with flags nv",
+            "flags_note": ("bit 0 inexact, 1 underflow, 2 overflow, 3 divide-by-zero (recip, rsqrt, log2 of +-0), "
+                           "4 invalid (RISC-V fflags)"),
             "ext_zero_extend": f"binary16 and 16-bit results are zero-extended to {w} bits",
             "bool_functions": dict(BOOL_FUNCS) if "bool" in codes else None,
             "ternary_weights": {f"{k:02b}": v for k, v in TERNARY_WEIGHTS.items()} if "ternary" in codes else None,
