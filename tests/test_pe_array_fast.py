@@ -2,10 +2,11 @@
 same problems as the cocotb testbench, checks every output row exactly and at its predicted cycle,
 fails on broken arrays and on zero vectors, and regresses 32x32 arrays of every PE type.
 
-The 64x64 int8 arrays are a long job (``@pytest.mark.slow``; build and run times in
-docs/pe_array.md):
+The 64x64 int8 arrays and the second dataflow of each 32x32 PE type are long jobs
+(``@pytest.mark.slow``; build and run times in docs/pe_array_fast.md):
 
     CI=true pytest -q --runslow tests/test_pe_array_fast.py -k 64x64
+    CI=true pytest -q --runslow tests/test_pe_array_fast.py -k 32x32
 """
 
 from pathlib import Path
@@ -81,8 +82,14 @@ def test_small_arrays(verilator, df, shape):
 
 
 # -- 32 x 32 of every PE type (through the unit's hook, which picks the fast path on Verilator) ----
-@pytest.mark.parametrize("df", DATAFLOWS)
-@pytest.mark.parametrize("pe", PES)
+# Every PE type in the default suite, in one dataflow each (alternating os, ws along PES), the
+# other dataflow with --runslow: a cold 32x32 build costs 50-90 s of CPU (docs/pe_array_fast.md).
+ARRAYS_32 = [pytest.param(pe, df, id=f"{pe}-{df}",
+                          marks=[] if df == DATAFLOWS[i % len(DATAFLOWS)] else [pytest.mark.slow])
+             for i, pe in enumerate(PES) for df in DATAFLOWS]
+
+
+@pytest.mark.parametrize("pe,df", ARRAYS_32)
 def test_32x32_every_pe_type(verilator, pe, df):
     p = _params(pe, df, 32)
     rep = UNIT.regression(p, "verilator", count=2)  # > 16 x 16 PEs: the fast path by default
