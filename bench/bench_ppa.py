@@ -53,8 +53,8 @@ def main(argv=None) -> int:
                 ppa(unit, unit.Params(**params), "osu018", vectors=args.vectors)
             times.append(time.perf_counter() - t0)
         medians[name] = statistics.median(times)
-        ratio = medians[name] / medians["sc-mul"] if "sc-mul" in medians else float("nan")
-        print(f"{name:<16}{medians[name]:>10.1f}{min(times):>9.1f}{max(times):>9.1f}   {ratio:.1f}x", flush=True)
+        ratio = f"{medians[name] / medians['sc-mul']:.1f}x" if "sc-mul" in medians else "-"
+        print(f"{name:<16}{medians[name]:>10.1f}{min(times):>9.1f}{max(times):>9.1f}   {ratio}", flush=True)
     return 0
 
 
