@@ -301,7 +301,7 @@ def regression(unit, p: PeArrayParams, sim: str = "verilator", *, rtl=None, top=
     gp = gap_pattern(prog, seed, gaps) if gaps else None
     predicted = golden.cycle_model(p, prog, gp)
     for pi, (prob, res) in enumerate(zip(problems, prog.results)):
-        if not np.array_equal(golden.reference(p, prob), res):
+        if not np.array_equal(golden.reference(p, prob, t0=prog.item_base[pi]), res):
             raise AssertionError(f"golden tiling disagrees with the reference fold on problem {pi}")
     t_golden = time.perf_counter() - t0
     with tempfile.TemporaryDirectory(prefix="schw-rtl-") as tmp:
