@@ -81,6 +81,15 @@ def test_small_arrays(verilator, df, shape):
     _passes(fast.regression(UNIT, p, count=20, seed=5, gaps=0.25), p, seed=5, count=20, gaps=True)
 
 
+@pytest.mark.parametrize("df", DATAFLOWS)
+def test_hfp8_stochastic_rounding_over_several_problems(verilator, df):
+    """hfp8 with SR: the rounding bits depend on each problem's position in the stream, so a
+    run of several problems checks that the driver's reference fold starts each problem there."""
+    p = P(rows=2, cols=3, pe="hfp8", dataflow=df, chunk=2, acc_round="sr", seed=7)
+    assert len(make_problems(p, 1, 4)) > 1
+    _passes(fast.regression(UNIT, p, count=4), p, count=4)
+
+
 # -- 32 x 32 of every PE type (through the unit's hook, which picks the fast path on Verilator) ----
 # Every PE type in the default suite, in one dataflow each (alternating os, ws along PES), the
 # other dataflow with --runslow: a cold 32x32 build costs 50-90 s of CPU (docs/pe_array_fast.md).
