@@ -58,6 +58,10 @@ CONFIGS = [
     ("hfp8-mac", {"chunk": 4}, 200),
     ("sc-layer", {"inputs": 3, "neurons": 2, "length": 32}, 4),
     ("sc-mlp", {"sizes": "3,2,2", "length": 32}, 4),
+    ("fp32-sfu", {"ops": "exact"}, 300),
+    ("pe-array", {"rows": 2, "cols": 2, "pe": "hfp8", "chunk": 2}, 1),
+    ("pe-array", {"rows": 2, "cols": 2, "pe": "unary"}, 1),
+    ("pe-array", {"rows": 4, "cols": 4, "pe": "unary", "dataflow": "ws"}, 1),
 ]
 #: the 4x4 fp16 array is in the default suite too: 171 s from an empty cache (153 s of it
 #: synthesis; the netlist is cached in $SCHW_CACHE/netlists), 18 s warm (docs/gatesim.md)
