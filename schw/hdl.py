@@ -9,7 +9,7 @@
 
 from __future__ import annotations
 
-from amaranth.hdl import Const, Module, Signal
+from amaranth.hdl import Cat, Const, Module, Mux, Signal
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
@@ -79,3 +79,29 @@ def latch_lanes(m: Module, load, **ports) -> list:
     (lanes,) = {len(port) for port in ports.values()}
     regs = [latch(m, load, **{f"{n}_r{i}": port[i] for n, port in ports.items()}) for i in range(lanes)]
     return [r[0] if len(ports) == 1 else tuple(r) for r in regs]
+
+
+def lzc(v):
+    """Leading-zero count of ``v`` (a log-depth tree); undefined when ``v`` is zero."""
+    n = len(v)
+    w = 1 << max(1, (n - 1).bit_length())
+    x = Cat(Const(0, w - n), v)  # zero padding below the LSB keeps the count of a nonzero v
+
+    def tree(x):
+        if len(x) == 2:
+            return ~x[1], ~(x[0] | x[1])
+        h = len(x) // 2
+        cl, zl = tree(x[:h])
+        ch, zh = tree(x[h:])
+        return Mux(zh, Cat(cl, Const(1, 1)), Cat(ch, Const(0, 1))), zh & zl
+
+    return tree(x)[0]
+
+
+def round_up(rm, sign, lsb, rnd, sticky):
+    """Round-increment decision for the five RISC-V rounding modes (``rm`` 0 RNE, 1 RTZ, 2 RDN,
+    3 RUP, 4 RMM; 5..7 never increment, as RTZ)."""
+    return Mux(rm == 0, rnd & (sticky | lsb),
+           Mux(rm == 2, (rnd | sticky) & sign,
+           Mux(rm == 3, (rnd | sticky) & ~sign,
+           Mux(rm == 4, rnd, 0))))

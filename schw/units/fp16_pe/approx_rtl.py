@@ -22,35 +22,12 @@ from amaranth.hdl import Array, Cat, Const, Module, Mux, Signal, signed
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
+from schw.hdl import lzc, round_up
+
 from .tables import ApproxConfig, FloatFormat, coefficients, scale_constants
 
 RNE, RTZ, RDN, RUP, RMM = range(5)
 NX, UF, OF, DZ, NV = (1 << i for i in range(5))
-
-
-def lzc(v):
-    """Leading-zero count of ``v`` (log-depth tree); undefined when ``v`` is zero."""
-    n = len(v)
-    w = 1 << max(1, (n - 1).bit_length())
-    x = Cat(Const(0, w - n), v)
-
-    def tree(x):
-        if len(x) == 2:
-            return ~x[1], ~(x[0] | x[1])
-        h = len(x) // 2
-        cl, zl = tree(x[:h])
-        ch, zh = tree(x[h:])
-        return Mux(zh, Cat(cl, Const(1, 1)), Cat(ch, Const(0, 1))), zh & zl
-
-    return tree(x)[0]
-
-
-def round_up(rm, sign, lsb, rnd, sticky):
-    """Round-increment decision for the five RISC-V modes (rm 5..7: no increment, as rtz)."""
-    return Mux(rm == RNE, rnd & (sticky | lsb),
-           Mux(rm == RDN, (rnd | sticky) & sign,
-           Mux(rm == RUP, (rnd | sticky) & ~sign,
-           Mux(rm == RMM, rnd, 0))))
 
 
 def _exp_shape(fmt: FloatFormat):

@@ -7,6 +7,8 @@ from amaranth.hdl import Cat, Const, Module, Mux, Signal
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
+from schw.hdl import lzc, round_up
+
 from .approx_rtl import ApproxFunction, ExpMod
 from .params import (CUTS, FLAG_NV, FLAG_NX, FLAG_OF, FLAG_UF, FORMATS, NAN16, NAN32, OP_ADD, OP_BOOL, OP_EQ,
                      OP_EXP2, OP_EXPMOD, OP_LE, OP_LOG2, OP_LT, OP_MAX, OP_MIN, OP_MUL, OP_RECIP, OP_RSQRT,
@@ -35,31 +37,6 @@ class _Float:
             self.sig = Cat(self.frac, ~exp_zero)
             self.bits = bits
         self.exp_eff = Mux(exp_zero, 1, self.exp)  # subnormals share the exponent of 2^emin
-
-
-def _lzc(v):
-    """Leading-zero count of ``v`` (a log-depth tree); undefined when ``v`` is zero."""
-    n = len(v)
-    w = 1 << max(1, (n - 1).bit_length())
-    x = Cat(Const(0, w - n), v)  # zero padding below the LSB keeps the count of a nonzero v
-
-    def tree(x):
-        if len(x) == 2:
-            return ~x[1], ~(x[0] | x[1])
-        h = len(x) // 2
-        cl, zl = tree(x[:h])
-        ch, zh = tree(x[h:])
-        return Mux(zh, Cat(cl, Const(1, 1)), Cat(ch, Const(0, 1))), zh & zl
-
-    return tree(x)[0]
-
-
-def _round_up(rm, sign, lsb, rnd, sticky):
-    """Round-increment decision for the five RISC-V modes."""
-    return Mux(rm == RM_RNE, rnd & (sticky | lsb),
-           Mux(rm == RM_RDN, (rnd | sticky) & sign,
-           Mux(rm == RM_RUP, (rnd | sticky) & ~sign,
-           Mux(rm == RM_RMM, rnd, 0))))
 
 
 class _Pipe:
@@ -305,7 +282,7 @@ class Fp16Pe(wiring.Component):
 
         # ---- phase 3: leading-zero count and normalisation --------------------------------------
         mag = live["mag"]
-        lz = _lzc(mag)
+        lz = lzc(mag)
         lim = live["pe_b"] + (W1 + BIAS - 52 - L)          # shift that lands on 2^emin
         shl = Signal(range(W1 + 1))
         m.d.comb += shl.eq(Mux(lz < lim, lz, lim))
@@ -325,13 +302,13 @@ class Fp16Pe(wiring.Component):
         mant = norm[T - M:]                                  # P bits with the leading one
         rnd = norm[T - P]
         sticky = norm[:T - P].any()
-        inc = _round_up(rm, sign, mant[0], rnd, sticky)
+        inc = round_up(rm, sign, mant[0], rnd, sticky)
         packed = Signal(E + M + 3)
         m.d.comb += packed.eq((live["e1"] << M) + mant + inc)
         overflow = packed >= inf_bits
         inexact = rnd | sticky
         # tininess after rounding: below 2^emin unless one binade below and rounding to P bits carries
-        carry_p = norm[T - P:T].all() & _round_up(rm, sign, 1, norm[T - P - 1], norm[:T - P - 1].any())
+        carry_p = norm[T - P:T].all() & round_up(rm, sign, 1, norm[T - P - 1], norm[:T - P - 1].any())
         tiny = ~norm[T] & ~(norm[T - 1] & carry_p)
         to_inf = (rm == RM_RNE) | (rm == RM_RMM) | ((rm == RM_RUP) & ~sign) | ((rm == RM_RDN) & sign)
         fin_res = Signal(WF)

@@ -8,6 +8,7 @@ from amaranth.hdl import Cat, Const, Module, Mux, Signal, signed
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
+from schw.hdl import lzc
 from schw.sc.spec import lfsr_init, lfsr_poly, lfsr_step
 
 from .params import (LFSR_INDEX, LFSR_LEAP, LFSR_WIDTH, NAN16, SR_BITS, Fp8Format, HfpConvParams,
@@ -41,23 +42,6 @@ def _lfsr(m: Module, seed: int, advance):
     with m.If(advance):
         m.d.sync += reg.eq(_leap(reg, LFSR_LEAP))
     return reg
-
-
-def _lzc(v):
-    """Leading-zero count of ``v`` (log-depth tree); undefined for v = 0."""
-    n = len(v)
-    w = 1 << max(1, (n - 1).bit_length())
-    x = Cat(Const(0, w - n), v)
-
-    def tree(x):
-        if len(x) == 2:
-            return ~x[1], ~(x[0] | x[1])
-        h = len(x) // 2
-        cl, zl = tree(x[:h])
-        ch, zh = tree(x[h:])
-        return Mux(zh, Cat(cl, Const(1, 1)), Cat(ch, Const(0, 1))), zh & zl
-
-    return tree(x)[0]
 
 
 # ---- binary16 <-> FP8 ----------------------------------------------------------------------------
@@ -222,7 +206,7 @@ def _add16(m: Module, acc, addend, fx: _Fixed, rounding: str, r16):
     m.d.comb += mag.eq(Mux(sgn, -tot, tot)[:W])
     # normalise: shift the leading one to bit W-1, but no further than the binary16 emin
     lz = Signal(range(W + 1))
-    m.d.comb += lz.eq(_lzc(mag))
+    m.d.comb += lz.eq(lzc(mag))
     lz_sub = W - 1 - (-14 - fx.lsb)                       # shift that puts 2^-14 at bit W-1
     shift = Signal(range(W + 1))
     m.d.comb += shift.eq(Mux(lz < lz_sub, lz, lz_sub))
