@@ -171,18 +171,25 @@ def _wrap(tmp_path, unit, p, ports: str, body: str, top: str) -> Path:
     return path
 
 
-def test_x_result_fails_handshake(tmp_path):
-    """sc-mul whose result bit 0 goes through a register that is never reset or written: every
-    vector fails with 'result is X/Z at vector i', no crash, no pass."""
+def _sc_mul_with_x(tmp_path, top, result, done):
+    """sc-mul (length 16) wrapped so that ``result``/``done`` are the given expressions of the
+    core's ``r``/``d`` and a register ``never`` that is never reset or written (X); the
+    regression on Icarus, 4 vectors."""
     need("cocotb", "icarus")
     unit = get("sc-mul")
     p = unit.Params(length=16)
     path = _wrap(tmp_path, unit, p, "(input clk, input rst, input start, input [7:0] a, input [7:0] b, "
                  "output done, output [4:0] result)",
-                 "  wire [4:0] r;\n  reg never;\n"
-                 "  sc_mul_core u (.clk(clk), .rst(rst), .start(start), .a(a), .b(b), .done(done), .result(r));\n"
-                 "  assign result = {r[4:1], r[0] ^ never};", "sc_mul_x")
-    rep = regression(unit, p, "icarus", rtl=[path], top="sc_mul_x", count=4)
+                 "  wire [4:0] r;\n  wire d;\n  reg never;\n"
+                 "  sc_mul_core u (.clk(clk), .rst(rst), .start(start), .a(a), .b(b), .done(d), .result(r));\n"
+                 f"  assign result = {result};\n  assign done = {done};", top)
+    return regression(unit, p, "icarus", rtl=[path], top=top, count=4)
+
+
+def test_x_result_fails_handshake(tmp_path):
+    """sc-mul whose result bit 0 goes through a register that is never reset or written: every
+    vector fails with 'result is X/Z at vector i', no crash, no pass."""
+    rep = _sc_mul_with_x(tmp_path, "sc_mul_x", "{r[4:1], r[0] ^ never}", "d")
     assert not rep.passed and rep.x_outputs()
     with pytest.raises(CheckFailed, match=r"result is X/Z at vector 0"):
         rep.raise_if_failed()
@@ -191,15 +198,7 @@ def test_x_result_fails_handshake(tmp_path):
 def test_x_done_fails_handshake(tmp_path):
     """done with X bits: a protocol violation and a run that stops with 'done missing', reported
     as a failed check (not a tool error)."""
-    need("cocotb", "icarus")
-    unit = get("sc-mul")
-    p = unit.Params(length=16)
-    path = _wrap(tmp_path, unit, p, "(input clk, input rst, input start, input [7:0] a, input [7:0] b, "
-                 "output done, output [4:0] result)",
-                 "  wire d;\n  reg never;\n"
-                 "  sc_mul_core u (.clk(clk), .rst(rst), .start(start), .a(a), .b(b), .done(d), .result(result));\n"
-                 "  assign done = d ^ never;", "sc_mul_xdone")
-    rep = regression(unit, p, "icarus", rtl=[path], top="sc_mul_xdone", count=4)
+    rep = _sc_mul_with_x(tmp_path, "sc_mul_xdone", "r", "d ^ never")
     assert not rep.passed
     with pytest.raises(CheckFailed, match=r"done is X/Z after edge \d+") as e:
         rep.raise_if_failed()
