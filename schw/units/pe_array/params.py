@@ -18,6 +18,13 @@ RMS = ("rne", "rtz", "rdn", "rup", "rmm")
 #: top's name hash and the manifest) while at their defaults, so existing parameter sets keep
 #: generating byte-identical files
 LATER_FIELDS = ("fmt", "fmt_b", "chunk", "acc_round", "et", "counter")
+#: hfp8 PE with stochastic rounding: PE (i, j) seeds its LFSR with
+#: ``(seed + i * SR_ROW_KEY + j * SR_COL_KEY) mod 2^32`` (os: i = the output row of a tile the PE
+#: computes; ws: i = the weight row k it holds; j = column), so PE (0, 0) keeps ``--seed``. For
+#: every R, C <= 64 the R*C seeds are distinct and no two differ by 1 (mod 2^32), so their LFSR
+#: start states ``lfsr_init(32, pe_seed, 0)`` are distinct too (tests/test_pe_array_hfp8.py).
+SR_ROW_KEY = 0x9E3779B9
+SR_COL_KEY = 0x85EBCA6B
 
 
 @dataclass(frozen=True)
@@ -34,7 +41,8 @@ class PeArrayParams(Params):
     length: int = param(16, power_of_two(4, 4096), "sc PE: stream length L (one step = L + 1 cycles)")
     sng: str = param("lfsr", choice("lfsr", "sobol", "temporal"), "sc PE: stochastic number generator; unary PE: "
                      "rate coding from an lfsr or sobol source, or temporal coding (exact products)")
-    seed: int = param(0, int_range(0, 2**32 - 1), "sc PE: SNG seed; hfp8 PE: LFSR seed of stochastic rounding")
+    seed: int = param(0, int_range(0, 2**32 - 1), "sc PE: SNG seed; hfp8 PE: stochastic-rounding seed (each PE derives its own "
+                                                             "LFSR seed from it and its position)")
     fmt: str = param("e4m3b11", choice(*FORMATS), "hfp8 PE: FP8 format of A (e4m3b11 = HFP8 1-4-3 bias 11, "
                      "e5m2 = HFP8 1-5-2, e4m3 = OCP e4m3fn)")
     fmt_b: str = param("same", choice("same", *FORMATS), "hfp8 PE: FP8 format of B (same = --fmt)")
@@ -135,6 +143,10 @@ class PeArrayParams(Params):
         """The hfp8-mac parameters of one hfp8 PE (formats, CL, rounding, LFSR seed)."""
         return HfpMacParams(format_a=self.fmt, format_b=self.fmt if self.fmt_b == "same" else self.fmt_b,
                             chunk=self.chunk, acc_round=self.acc_round, seed=self.seed)
+
+    def pe_seed(self, i: int, j: int) -> int:
+        """The stochastic-rounding LFSR seed of hfp8 PE (i, j) (see :data:`SR_ROW_KEY`)."""
+        return (self.seed + i * SR_ROW_KEY + j * SR_COL_KEY) % (1 << 32)
 
     def sc_params(self) -> ScDotParams:
         """The sc-dot parameters of one sc PE."""
