@@ -41,8 +41,8 @@ class PeArrayParams(Params):
     length: int = param(16, power_of_two(4, 4096), "sc PE: stream length L (one step = L + 1 cycles)")
     sng: str = param("lfsr", choice("lfsr", "sobol", "temporal"), "sc PE: stochastic number generator; unary PE: "
                      "rate coding from an lfsr or sobol source, or temporal coding (exact products)")
-    seed: int = param(0, int_range(0, 2**32 - 1), "sc PE: SNG seed; hfp8 PE: stochastic-rounding seed (each PE derives its own "
-                                                             "LFSR seed from it and its position)")
+    seed: int = param(0, int_range(0, 2**32 - 1), "sc PE: SNG seed; hfp8 PE: stochastic-rounding seed (each PE "
+                      "derives its own LFSR seed from it and its position)")
     fmt: str = param("e4m3b11", choice(*FORMATS), "hfp8 PE: FP8 format of A (e4m3b11 = HFP8 1-4-3 bias 11, "
                      "e5m2 = HFP8 1-5-2, e4m3 = OCP e4m3fn)")
     fmt_b: str = param("same", choice("same", *FORMATS), "hfp8 PE: FP8 format of B (same = --fmt)")
