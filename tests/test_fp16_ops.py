@@ -139,6 +139,86 @@ def test_approx_error_exhaustive(fn):
     print(fn, report)
 
 
+def _flush_tiny(bits, flags):
+    """The PE's ftz output rule applied to a non-ftz result: tiny after rounding (uf raised, or a
+    subnormal result; an exact tiny result is subnormal) -> the zero of its sign with uf|nx."""
+    bits, flags = np.asarray(bits, dtype=np.int64), np.asarray(flags, dtype=np.int64)
+    sub = ((bits & 0x7C00) == 0) & ((bits & 0x3FF) != 0)
+    tiny = ((flags & UF) != 0) | sub
+    return np.where(tiny, bits & 0x8000, bits), np.where(tiny, UF | NX, flags)
+
+
+def _flush_in(x):
+    x = np.asarray(x, dtype=np.int64)
+    return np.where((x & 0x7C00) == 0, x & 0x8000, x)
+
+
+@pytest.mark.parametrize("fn", MEASURED)
+def test_approx_ftz_exhaustive(fn):
+    """--ftz, every binary16 input x every mode: the result is the non-ftz model on the flushed
+    input (subnormals read as signed zero: the specials above), its tiny results flushed as the
+    PE's fma flushes them; and against mpmath directly: every flushed result's exact value is
+    below 2^-14 (+ the error bound), every other finite result within the stated bound, no
+    subnormal result."""
+    ref = _reference(fn)
+    path, scale = MEASURED[fn]
+    cfg = default_config(path, BINARY16)
+    flushed = 0
+    for rm in range(5):
+        bits, flags = approx_eval(cfg, EVERY, rm, scale, ftz=True)
+        eb, ef = _flush_tiny(*approx_eval(cfg, _flush_in(EVERY), rm, scale))
+        assert (bits == eb).all() and (flags == ef).all(), (fn, rm)
+        assert not (((bits & 0x7C00) == 0) & ((bits & 0x3FF) != 0)).any()
+        normal_in = ref["ok"] & ((EVERY & 0x7C00) != 0)
+        z = normal_in & ((bits & 0x7FFF) == 0)
+        assert (flags[z] == (UF | NX)).all()
+        assert (np.abs(ref["yf"][z]) < 2.0 ** -14 + 1.25 * 2.0 ** -24).all(), fn
+        fin = normal_in & ~z & (np.abs(ref["yf"]) <= 65504)
+        g = _f16_value(bits[fin])
+        err = np.abs(g - ref["yf"][fin]) / ref["ulp"][fin]
+        assert float(err.max()) <= BOUND[rm], fn
+        flushed += int(z.sum())
+    print(fn, "ftz: results flushed to zero over 5 modes:", flushed)
+    if fn in ("recip", "exp2", "exp"):
+        assert flushed > 0
+
+
+def test_approx_ftz_examples():
+    """Written out: subnormal inputs read as zero, tiny results flush (also exact ones)."""
+    cases = {"recip": [(0x0001, 0x7C00, DZ), (0x83FF, 0xFC00, DZ), (0x7BFF, 0x0000, UF | NX),
+                       (0xF800, 0x8000, UF | NX), (0x7400, 0x0400, 0)],  # -1/32768: exact, tiny; 1/16384 normal
+             "rsqrt": [(0x0001, 0x7C00, DZ), (0x8001, 0xFC00, DZ)],
+             "exp2": [(0x0001, 0x3C00, 0), (0x8200, 0x3C00, 0), (0xCD00, 0x0000, UF | NX),  # 2^-20 exact: flushed
+                      (0xCB00, 0x0400, 0)],                                                  # 2^-14 exact: kept
+             "log2": [(0x0001, 0xFC00, DZ), (0x8001, 0xFC00, DZ)]}
+    for fn, rows in cases.items():
+        for rm in range(5):
+            b, f = approx_eval(default_config(fn), [x for x, _, _ in rows], rm, ftz=True)
+            assert [(int(x), int(y)) for x, y in zip(b, f)] == [(r, fl) for _, r, fl in rows], (fn, rm)
+
+
+def test_expmod_ftz_vs_softfloat():
+    """--ftz expmod: SoftFloat's f16_mul(flush(a), 2^k), tiny results flushed, every a, every mode."""
+    sf = need_module("softfloatpy")
+    f16 = [sf.Float16.from_bytes(x.to_bytes(2, "big")) for x in range(1 << 16)]
+    sf.set_tininess_mode(sf.TininessMode.AFTER_ROUNDING)
+    fa = _flush_in(EVERY).tolist()
+    for k in (-13, 2):
+        pk = f16[(k + 15) << 10]
+        for rm in range(5):
+            sf.set_rounding_mode(sf.RoundingMode(rm))
+            exp_b, exp_f = [], []
+            for x in fa:
+                sf.set_exception_flags(0)
+                v = int.from_bytes(sf.f16_mul(f16[x], pk).to_bytes(), "big")
+                exp_b.append(0x7E00 if (v & 0x7C00) == 0x7C00 and v & 0x3FF else v)
+                exp_f.append(sf.get_exception_flags() & 0x17)
+            eb, ef = _flush_tiny(exp_b, exp_f)
+            b, f = expmod(BINARY16, EVERY, k, rm, ftz=True)
+            assert (b == eb).all() and (f == ef).all(), (k, rm)
+            assert k != -13 or (f == (UF | NX)).sum() > 1000
+
+
 def _specials_expected(fn):
     inf, ninf, nan, one = 0x7C00, 0xFC00, 0x7E00, 0x3C00
     table = {
@@ -328,10 +408,28 @@ def test_rtl_exhaustive_verilator():
         assert rep.details["cases"][op] == {m: per_mode for m in ("rne", "rtz", "rdn", "rup", "rmm")}
 
 
-def test_rtl_sample_icarus():
+def test_rtl_exhaustive_verilator_ftz():
+    """--ftz with all ops: the rounding optional ops on every a in all five modes, as above."""
+    need("verilator")
+    p = P(stages=3, ftz=True, ops=ALL)
+    rep = _check("verilator", p, ext_vectors(p.op_set, 3))
+    for op in ("recip", "rsqrt", "exp2", "log2", "expmod"):
+        per_mode = 2 * 65536 if op in ("exp2", "log2") else 65536
+        assert rep.details["cases"][op] == {m: per_mode for m in ("rne", "rtz", "rdn", "rup", "rmm")}
+
+
+@pytest.mark.parametrize("ftz", [False, True])
+def test_rtl_sample_icarus(ftz):
     need("icarus")
-    p = P(stages=1, ops=ALL)
-    _check("icarus", p, ext_vectors(p.op_set, 2, exhaustive=False, sample=600))
+    p = P(stages=1, ops=ALL, ftz=ftz)
+    v = ext_vectors(p.op_set, 2, exhaustive=False, sample=600)
+    if ftz:  # every subnormal a once more for the rounding ops, in rotating modes
+        sub = np.concatenate([np.arange(1, 1024), np.arange(0x8001, 0x8400)]).astype(np.int64)
+        n = sub.size
+        extra = {"op": np.repeat(np.arange(8, 13), n), "rm": np.tile(np.arange(n) % 5, 5), "a": np.tile(sub, 5),
+                 "b": np.tile(np.arange(n) % 3, 5), "c": np.zeros(5 * n, dtype=np.int64)}
+        v = {k: np.concatenate([v[k], np.asarray(extra[k], dtype=np.int64)]) for k in v}
+    _check("icarus", p, v)
 
 
 @pytest.mark.parametrize("stages,acc,ops", [(0, "fp32", "fma,mul,add,recip,xnor,ternary"),
@@ -364,8 +462,7 @@ def test_bad_ops_param(bad):
     with pytest.raises(ParamError) as e:
         P(ops=bad)
     assert "--ops" in str(e.value)
-    with pytest.raises(ParamError):
-        P(ops="fma,mul,add,recip", ftz=True)
+    P(ops="fma,mul,add,recip", ftz=True)  # ftz with the rounding optional ops is supported
 
 
 @pytest.mark.parametrize("ops", ["fma,mul,add,cosine", "add,mul"])

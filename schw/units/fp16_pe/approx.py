@@ -8,7 +8,7 @@ module for binary32 (``fmt=BINARY32``); fp16-pe uses it for binary16.
 API (``x``: integer arrays of bit patterns; ``rm``: RISC-V rounding-mode codes 0..4 = rne, rtz,
 rdn, rup, rmm; results ``(bits, flags)`` as int64 arrays, flags bit 0..4 = nx, uf, of, dz, nv):
 
-* :func:`approx_eval` ``(cfg, x, rm)`` - recip, rsqrt, exp2 or log2 per an
+* :func:`approx_eval` ``(cfg, x, rm, scale=0, ftz=False)`` - recip, rsqrt, exp2 or log2 per an
   :class:`~.tables.ApproxConfig` (:func:`~.tables.default_config` gives the PE's);
 * :func:`expmod` ``(fmt, x, k, rm)`` - x * 2^k, correctly rounded (k any signed integer);
 * :func:`round_pack` ``(fmt, sign, v, ev, sticky, rm)`` - the one rounder both use;
@@ -38,7 +38,7 @@ from .tables import (BINARY16, BINARY32, FUNCTIONS, ApproxConfig, FloatFormat, c
                      scale_constants)
 
 __all__ = ["BINARY16", "BINARY32", "FUNCTIONS", "ApproxConfig", "FloatFormat", "default_config",
-           "approx_eval", "expmod", "round_pack", "decode", "reference", "round_exact"]
+           "approx_eval", "expmod", "round_pack", "decode", "flush", "reference", "round_exact"]
 
 RNE, RTZ, RDN, RUP, RMM = range(5)
 NX, UF, OF, DZ, NV = (1 << i for i in range(5))
@@ -85,6 +85,13 @@ def decode(fmt: FloatFormat, x) -> Decoded:
     sig = np.where(sub, f << np.clip(M + 1 - bl, 0, 62), f | (_ONE << M))
     exp = np.where(sub, fmt.emin - M - 1 + bl, e - fmt.bias)
     return Decoded(s, zero, inf, nan, snan, sig, exp)
+
+
+def flush(fmt: FloatFormat, x) -> np.ndarray:
+    """The ftz input rule: subnormal bit patterns replaced by the zero of the same sign."""
+    x = np.asarray(x, dtype=np.int64)
+    sub = ((x >> fmt.mbits) & fmt.emask) == 0
+    return np.where(sub, x & (_ONE << (fmt.width - 1)), x)
 
 
 def _round_bits(v, sh, sticky):
@@ -151,15 +158,20 @@ def poly(cfg: ApproxConfig, idx, d, base_e: bool = False) -> np.ndarray:
     return cols[0][idx] + (acc >> D)
 
 
-def approx_eval(cfg: ApproxConfig, x, rm, scale=0):
+def approx_eval(cfg: ApproxConfig, x, rm, scale=0, ftz: bool = False):
     """recip, rsqrt, exp2 or log2 (``cfg.fn``) of the bit patterns ``x`` in ``cfg.fmt``, rounded
     in ``rm``: (bits, flags). ``scale`` (exp2 and log2; 0/1 per element): 1 = base e, i.e. e^x
     through exp2 (x * log2 e in fixed point first) and ln x through log2's datapath with the
     ln(1+w)/w table and e' * ln 2; see :func:`.tables.scale_constants`. e^x and ln x are never exact except
-    e^0 = 1 and ln 1 = +0. See the module docstring for the contract; the datapath is
+    e^0 = 1 and ln 1 = +0. ``ftz`` (the fp16-pe's --ftz rule): a subnormal x reads as the zero of
+    its sign (no flag: recip, rsqrt and log2 give the zero's infinity with dz, exp2 gives 1), and a
+    nonzero result that is tiny after rounding becomes the zero of its sign with uf|nx (also when
+    it was exact, e.g. exp2(-20)). See the module docstring for the contract; the datapath is
     docs/fp16_pe.md's."""
     fmt = cfg.fmt
     x, rm, scale = (np.ravel(np.asarray(a, dtype=np.int64)) for a in np.broadcast_arrays(x, rm, scale))
+    if ftz:
+        x = flush(fmt, x)
     sc = (scale & 1) == 1
     g_sc, c_exp, c_ln = scale_constants(fmt, cfg.q)
     X = decode(fmt, x)
@@ -223,7 +235,7 @@ def approx_eval(cfg: ApproxConfig, x, rm, scale=0):
     flags = np.zeros(n, dtype=np.int64)
     i = np.flatnonzero(live)
     if i.size:
-        bits[i], flags[i] = round_pack(fmt, sign[i], v[i], ev[i], sticky[i], rm[i])
+        bits[i], flags[i] = round_pack(fmt, sign[i], v[i], ev[i], sticky[i], rm[i], ftz)
     # specials (and log2(1) = +0: a finite input with v == 0)
     s = X.sign
     inf_s = lambda sgn: (sgn << (fmt.width - 1)) | fmt.inf  # noqa: E731
@@ -251,8 +263,7 @@ def expmod(fmt: FloatFormat, x, k, rm, ftz: bool = False):
     tiny results flush to zero (uf|nx)."""
     x, k, rm = (np.ravel(np.asarray(a, dtype=np.int64)) for a in np.broadcast_arrays(x, k, rm))
     if ftz:
-        sub = ((x >> fmt.mbits) & fmt.emask) == 0
-        x = np.where(sub, x & (_ONE << (fmt.width - 1)), x)
+        x = flush(fmt, x)
     X = decode(fmt, x)
     fin = ~(X.zero | X.inf | X.nan)
     kc = np.clip(k, -fmt.k_clamp, fmt.k_clamp)

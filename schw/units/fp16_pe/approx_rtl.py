@@ -144,11 +144,13 @@ def poly(m: Module, cfg: ApproxConfig, idx, d, name: str = "poly", base_e: bool 
 class ApproxFunction(wiring.Component):
     """recip, rsqrt, exp2 or log2 (``cfg.fn``) in ``cfg.fmt``, combinational. Ports ``x``,
     ``rm`` -> ``result``, ``flags``. ``scalable`` (exp2, log2): one more input ``scale``; 1 = base
-    e (e^x, ln x), as :func:`.approx.approx_eval`'s ``scale``."""
+    e (e^x, ln x), as :func:`.approx.approx_eval`'s ``scale``. ``ftz``: subnormal x reads as zero,
+    tiny results flush to zero with uf|nx (:func:`.approx.approx_eval`'s ``ftz``)."""
 
-    def __init__(self, cfg: ApproxConfig, scalable: bool = False):
+    def __init__(self, cfg: ApproxConfig, scalable: bool = False, ftz: bool = False):
         self.cfg = cfg
         self.scalable = scalable and cfg.fn in ("exp2", "log2")
+        self.ftz = ftz
         w = cfg.fmt.width
         ports = {"x": In(w), "rm": In(3), "result": Out(w), "flags": Out(5)}
         if self.scalable:
@@ -159,7 +161,7 @@ class ApproxFunction(wiring.Component):
         cfg, fmt = self.cfg, self.cfg.fmt
         M, q, D, W = fmt.mbits, cfg.q, cfg.dbits, fmt.width
         m = Module()
-        X = decode(m, self.x, fmt)
+        X = decode(m, self.x, fmt, ftz=self.ftz)
         frac = X.frac
         fn = cfg.fn
         sc = self.scale if self.scalable else Const(0, 1)
@@ -246,7 +248,7 @@ class ApproxFunction(wiring.Component):
             nonzero = v != 0
         evs = Signal(signed(max(len(ev), 8) + 1), name="ev")
         m.d.comb += evs.eq(ev)
-        bits, flags = round_pack(m, fmt, sign, v, evs, sticky, self.rm)
+        bits, flags = round_pack(m, fmt, sign, v, evs, sticky, self.rm, ftz=self.ftz)
         s = X.sign
         inf_s = Cat(Const(fmt.inf, W - 1), s)
         res, flg = self.result, self.flags

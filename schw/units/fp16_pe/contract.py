@@ -82,7 +82,11 @@ def contract_dict(acc: str, ftz: bool = False, ops: tuple[str, ...] | None = Non
                                 "rsqrt(+-0) = +-inf dz, rsqrt(x<0) = NaN nv, rsqrt(+inf) = +0; exp2(+-0) = 1, "
                                 "exp2(+inf) = +inf, exp2(-inf) = +0; log2(+-0) = -inf dz, log2(x<0) = NaN nv, "
                                 "log2(+inf) = +inf, log2(1) = +0; exact results exact, the rest nx (+ of/uf)"),
-            "approx_error_ulp": {"rne_rmm": 0.75, "rtz_rdn_rup": 1.25}}
+            "approx_error_ulp": {"rne_rmm": 0.75, "rtz_rdn_rup": 1.25},
+            **({"ftz_ext_rule": ("recip, rsqrt, exp2, log2, expmod: a subnormal a reads as the zero of its sign "
+                                 "(the zero's special result: recip/rsqrt/log2 -> infinity with dz, exp2 -> 1, "
+                                 "expmod -> the zero); a nonzero result that is tiny after rounding, exact or not, "
+                                 "gives the zero of its sign with flags uf|nx")} if ftz else {})}
 
 
 def _contract_base(acc: str, ftz: bool) -> dict:

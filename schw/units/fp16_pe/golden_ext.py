@@ -70,7 +70,7 @@ def evaluate(op, rm, a, b, c, acc: str = "fp16", ftz: bool = False, ops=("fma", 
             if rm[i].min() < 0 or rm[i].max() > 4:
                 raise ValueError(f"rm codes must be 0..4 for {fn}")
             scale = b[i] & 1 if fn in ("exp2", "log2") else 0  # b[0] = 1: e^a, ln a
-            result[i], flags[i] = approx_eval(default_config(fn), a[i], rm[i], scale)
+            result[i], flags[i] = approx_eval(default_config(fn), a[i], rm[i], scale, ftz=ftz)
     i = np.flatnonzero(on & (op == _EXPMOD))
     if i.size:
         if rm[i].min() < 0 or rm[i].max() > 4:

@@ -17,7 +17,7 @@ OP_GROUPS = ("fma", "mul", "add", "minmax", "cmp", "recip", "rsqrt", "exp2", "lo
 DEFAULT_OPS = "fma,mul,add,minmax,cmp"
 #: the shared fused multiply-add datapath: always generated
 REQUIRED_OPS = ("fma", "mul", "add")
-#: ops that round a binary16 result of their own (no ftz support yet)
+#: ops that round a binary16 result of their own (with --ftz: the PE's flush-to-zero rule)
 FP_EXT_OPS = ("recip", "rsqrt", "exp2", "log2", "expmod")
 
 
@@ -57,11 +57,6 @@ class Fp16PeParams(Params):
                       "flush to zero: subnormal inputs read as zero, tiny results become zero (uf|nx)")
     ops: str = param(DEFAULT_OPS, ops_rule(),
                      "ops generated (comma list; op codes are fixed, an op left out gives result 0 with nv)")
-
-    def check(self) -> None:
-        bad = [o for o in FP_EXT_OPS if o in self.op_set]
-        if self.ftz and bad:
-            raise ParamError("ops", f"no {','.join(FP_EXT_OPS)} together with --ftz (not supported)", self.ops)
 
     def as_dict(self) -> dict:
         """The parameters; ``ops`` only when it is not the default set, so the default PE's Verilog

@@ -79,13 +79,13 @@ def _ext_ops(m: Module, p: Fp16PeParams, op, rm, a, b, c):
     for name, code in (("recip", OP_RECIP), ("rsqrt", OP_RSQRT), ("exp2", OP_EXP2), ("log2", OP_LOG2)):
         if name in p.op_set:
             u = m.submodules[f"op_{name}"] = ApproxFunction(default_config(name, BINARY16),
-                                                            scalable=name in ("exp2", "log2"))
+                                                            scalable=name in ("exp2", "log2"), ftz=p.ftz)
             m.d.comb += [u.x.eq(a), u.rm.eq(rm)]
             if u.scalable:  # b[0] = 1: e^a / ln a
                 m.d.comb += u.scale.eq(b[0])
             units[code] = u
     if "expmod" in p.op_set:
-        u = m.submodules.op_expmod = ExpMod(BINARY16, 16)
+        u = m.submodules.op_expmod = ExpMod(BINARY16, 16, ftz=p.ftz)
         m.d.comb += [u.x.eq(a), u.k.eq(b), u.rm.eq(rm)]
         units[OP_EXPMOD] = u
     served = {0, 1, 2} | ({OP_TERNARY} if "ternary" in p.op_set else set())
