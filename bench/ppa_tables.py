@@ -3,7 +3,8 @@
     python bench/ppa_tables.py a    # sc-mul (L = 64, 256, 1024; LFSR, Sobol) vs int-mul; energy at equal accuracy
     python bench/ppa_tables.py b    # sc-gdc vs fxp-acc per weight update, as the seed's ratios
     python bench/ppa_tables.py c    # fsm-tanh N = 4..32
-    python bench/ppa_tables.py d    # fp16-pe per op (fma, mul, add, min/max, compare) at S = 0, 2, 4, fp16 vs fp32 acc
+    python bench/ppa_tables.py d    # fp16-pe per op (fma, mul, add, min/max, compare) at S = 0, 2, 4, fp16 vs fp32 acc,
+         [--parts base,ops]         # and every op of the PE with all 13 ops (--ops) at S = 2
     python bench/ppa_tables.py e    # pe-array 8x8 per MAC: int8, fp16, sc (hierarchical gate-level energy)
          [--rows 8] [--pes int8,fp16,sc] [--methods hier,flat] [--validate 2,4]
     [--vectors N] [--activity sim|A] [--json]
@@ -20,7 +21,7 @@ import math
 import sys
 import time
 
-from schw.errors import SchwError
+from schw.errors import ParamError, SchwError
 from schw.ppa import ppa
 from schw.registry import get
 
@@ -117,26 +118,48 @@ def table_c(activity, vectors):
 
 
 D_OPS = ("fma", "mul", "add", "minmax", "compare")
+#: table d, second part: fp16-pe with every op (--ops, all 13 groups) at S = 2, acc fp16
+D_ALL_OPS = "fma,mul,add,minmax,cmp,recip,rsqrt,exp2,log2,expmod,ternary,xnor,bool"
+#: its rows: every op by itself (exp and ln: exp2 and log2 with b[0] = 1)
+D_EACH_OP = ("fma", "mul", "add", "min", "max", "lt", "le", "eq", "recip", "rsqrt", "exp2", "exp", "log2", "ln",
+             "expmod", "ternary", "xnor", "bool")
 
 
-def table_d(activity, vectors):
+def table_d(activity, vectors, parts=("base", "ops")):
     """fp16-pe per operation: one gate-level activity run per op (``schw ppa fp16-pe --op OP``:
     ``vectors`` random vectors of that op, back to back, every rounding mode), at S = 0, 2, 4 and
-    fp16 / fp32 accumulation. Energy per op = energy over the cycles the vectors enter / vectors."""
+    fp16 / fp32 accumulation (``parts`` "base"), and every op of the PE with all 13 ops at S = 2
+    (``schw ppa fp16-pe --stages 2 --ops <all 13> --op OP``; "ops"). Energy per op = energy over
+    the cycles the vectors enter / vectors."""
     if activity != "sim":
         raise SchwError("table d needs simulated activity (--activity sim): energy per op comes from op-restricted runs")
-    reports, rows = [], []
-    for s in (0, 2, 4):
-        for a in ("fp16", "fp32"):
-            per = {o: run("fp16-pe", activity, vectors, op=o, stages=s, acc=a) for o in D_OPS}
-            reports += per.values()
-            r = per["fma"]
-            rows.append([s, a, fmt(r["area_um2"], ".0f"), fmt(r["fmax_mhz"], ".0f"),
-                         *(fmt(per[o]["energy_per_op_pj"]) for o in D_OPS), fmt(r["ops_per_s_per_um2"]),
-                         fmt(2e3 / r["energy_per_op_pj"])])  # an FMA = 2 flops
-    head = ["S", "acc", "area µm²", "Fmax MHz", "fma pJ", "mul pJ", "add pJ", "min/max pJ", "compare pJ",
-            "ops/s/µm²", "fma GFLOPS/W"]
-    return table(head, rows), reports
+    bad = [x for x in parts if x not in ("base", "ops")]
+    if bad or not parts:
+        raise ParamError("parts", "base, ops or base,ops", ",".join(parts))
+    reports, text = [], []
+    if "base" in parts:
+        rows = []
+        for s in (0, 2, 4):
+            for a in ("fp16", "fp32"):
+                per = {o: run("fp16-pe", activity, vectors, op=o, stages=s, acc=a) for o in D_OPS}
+                reports += per.values()
+                r = per["fma"]
+                rows.append([s, a, fmt(r["area_um2"], ".0f"), fmt(r["fmax_mhz"], ".0f"),
+                             *(fmt(per[o]["energy_per_op_pj"]) for o in D_OPS), fmt(r["ops_per_s_per_um2"]),
+                             fmt(2e3 / r["energy_per_op_pj"])])  # an FMA = 2 flops
+        head = ["S", "acc", "area µm²", "Fmax MHz", "fma pJ", "mul pJ", "add pJ", "min/max pJ", "compare pJ",
+                "ops/s/µm²", "fma GFLOPS/W"]
+        text.append(table(head, rows))
+    if "ops" in parts:
+        per = {o: run("fp16-pe", activity, vectors, op=o, stages=2, ops=D_ALL_OPS) for o in D_EACH_OP}
+        reports += per.values()
+        r, fma = per["fma"], per["fma"]["energy_per_op_pj"]
+        rows = [[o, fmt(per[o]["energy_per_op_pj"]), fmt(per[o]["energy_per_op_pj"] / fma),
+                 per[o]["details"]["simulation"]["vectors"]] for o in D_EACH_OP]
+        text.append(f"fp16-pe with all 13 ops (--ops {D_ALL_OPS}), S = 2, acc fp16: {fmt(r['area_um2'], '.0f')} µm², "
+                    f"Fmax {fmt(r['fmax_mhz'], '.1f')} MHz; energy of each op in a pipeline full of it:\n\n"
+                    + table(["op", "pJ/op", "vs fma", "vectors checked"], rows))
+    return "\n\n".join(text), reports
 
 
 def gemm(p, K: int, seed: int = 1):
@@ -210,11 +233,15 @@ def main(argv=None) -> int:
     ap.add_argument("--pes", default="int8,fp16,sc", help="table e: PE types [int8,fp16,sc]")
     ap.add_argument("--methods", default="hier", help="table e: netlists of the main rows: hier, flat [hier]")
     ap.add_argument("--validate", default="", help="table e: sizes to compare hier, hier-flat, flat at, e.g. 2,4")
+    ap.add_argument("--parts", default="base,ops", help="table d: base (S x acc x the default ops), ops (every op of "
+                    "the all-13-ops PE at S = 2) [base,ops]")
     args = ap.parse_args(argv)
     act = args.activity if args.activity == "sim" else float(args.activity)
     try:
         extra = {"rows": args.rows, "pes": tuple(args.pes.split(",")), "methods": tuple(args.methods.split(",")),
                  "validate": tuple(int(x) for x in args.validate.split(",") if x)} if args.table == "e" else {}
+        if args.table == "d":
+            extra = {"parts": tuple(x for x in args.parts.split(",") if x)}
         text, reports = TABLES[args.table](act, args.vectors, **extra)
     except SchwError as e:
         print(f"ppa_tables: {e}", file=sys.stderr)

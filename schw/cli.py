@@ -298,12 +298,15 @@ def _make_ppa(unit):
                   help="keep the mapped netlist, STA scripts and reports, waveform and activity here")
     @click.option("--op", default=None,
                   help="fp16-pe: activity from this operation only (fma, mul, add, min, max, minmax, lt, le, eq, "
-                       "compare) [the regression's op mix]")
-    def cmd(liberty, clock_ns, activity, vectors, vector_seed, as_json, keep, op, **kwargs):
-        from .ppa import ppa, render
+                       "compare; with --ops also recip, rsqrt, exp2, exp, log2, ln, expmod, ternary, xnor, bool) "
+                       "[the regression's op mix]")
+    @click.option("--hier", is_flag=True,
+                  help="pe-array: the hierarchical netlist (the PE mapped once), energy = shell + each PE instance")
+    def cmd(liberty, clock_ns, activity, vectors, vector_seed, as_json, keep, op, hier, **kwargs):
+        from .ppa import hier_ppa, ppa, render
         p = _params(unit, _unit_values(unit, kwargs))
-        report = ppa(unit, p, liberty, clock_ns=clock_ns, activity=activity, vectors=vectors, seed=vector_seed,
-                     keep=keep, op=op)
+        report = (hier_ppa if hier else ppa)(unit, p, liberty, clock_ns=clock_ns, activity=activity, vectors=vectors,
+                                             seed=vector_seed, keep=keep, op=op)
         click.echo(json.dumps(report, indent=2) if as_json else render(report))
     return cmd
 
