@@ -5,6 +5,8 @@
     python bench/bench_pe_array.py synth [--sizes 2,4,8] [--pe int8,fp16,sc] [--json FILE]
     python bench/bench_pe_array.py fast  [--sizes 8,32,64] [--pe int8] [--dataflows os,ws]
                                          [--count 20] [--cocotb-sizes 8,32] [--json FILE]
+    python bench/bench_pe_array.py pack  [--sizes 8,32] [--pe int8,fp16,sc,hfp8,unary] [--dataflows os,ws]
+                                         [--count 6] [--repeat 5] [--json FILE]
 
 gen: wall time of the CLI ``schw gen pe-array --rows N --pe P`` (a fresh process each time, so
 imports are included), and the Verilog size. Target: 32x32 under 60 s.
@@ -23,6 +25,14 @@ fast over cocotb. Rates are given per wall second and per CPU second (this proce
 simulator children): on a shared machine the CPU figures are the comparable ones. Build CPU
 counts the compiler processes (ccache may serve the Verilator runtime objects).
 
+pack: the golden model's packing of port words (``golden.pack``, lanes into one integer per item)
+against the per-lane Python loop it replaced (``_pack_loop`` below, the pre-NumPy code), on every
+``pack`` call that ``golden.build_program`` makes for the corner + ``--count`` random problems of
+an NxN array. Per PE type, size and dataflow: the median of ``--repeat`` runs of all those calls
+with each implementation and the ratio loop / NumPy, and the median of whole ``build_program``
+calls (tiling, golden fold, packing) with each, and that ratio. Every packed word of the two
+implementations is compared (the bench stops on a difference).
+
 synth: Yosys area (flows/schw45.lib, NanGate 45 nm areas) of the single PE, of the array, and of
 the array's shell (input skew, per-PE pipeline registers, drain, de-skew, control) measured by
 synthesizing the array around a stand-in PE (XOR of its inputs) whose own area is subtracted.
@@ -40,6 +50,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+import numpy as np
 
 
 def _ints(text):
@@ -178,6 +190,82 @@ def bench_fast(sizes, pes, dataflows=("os", "ws"), count=20, cocotb_sizes=(8, 32
     return rows
 
 
+def _pack_loop(p, x, width):
+    """The pe-array's port-word packing before it was vectorized: a Python loop per lane (and per
+    sc code), kept here as the bench's "before"."""
+    x = np.asarray(x, dtype=np.int64)
+    out = []
+    for row in x:
+        v = 0
+        for i, e in enumerate(row):
+            if np.ndim(e):  # sc lane: k codes of N bits, code t at bits t*N
+                lane = 0
+                for t, code in enumerate(e):
+                    lane |= int(code) << (t * p.width)
+                e = lane
+            v |= int(e) << (i * width)
+        out.append(v)
+    return out
+
+
+def _median_seconds(fn, repeat):
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return float(np.median(times))
+
+
+def bench_pack(sizes, pes, dataflows=("os", "ws"), count=6, repeat=5):
+    from schw.registry import get
+    from schw.units.pe_array import golden
+    from schw.units.pe_array.vectors import make_problems
+    u = get("pe-array")
+    new_pack = golden.pack
+    rows = []
+    for pe in pes:
+        for n in sizes:
+            for df in dataflows:
+                extra = {"length": 8, "inputs": 2} if pe == "sc" else {}
+                p = u.Params(rows=n, pe=pe, dataflow=df, **extra)
+                problems = make_problems(p, 1, count)
+                calls = []
+
+                def recording(p_, x, width):
+                    calls.append((np.array(x), width))
+                    return new_pack(p_, x, width)
+
+                golden.pack = recording
+                try:
+                    golden.build_program(p, problems)
+                finally:
+                    golden.pack = new_pack
+                for x, width in calls:
+                    if new_pack(p, x, width) != _pack_loop(p, x, width):
+                        raise SystemExit(f"{pe} {n}x{n} {df}: golden.pack differs from the loop (width {width}, "
+                                         f"shape {x.shape})")
+                t_loop = _median_seconds(lambda: [_pack_loop(p, x, w) for x, w in calls], repeat)
+                t_new = _median_seconds(lambda: [new_pack(p, x, w) for x, w in calls], repeat)
+                golden.pack = _pack_loop
+                try:
+                    b_loop = _median_seconds(lambda: golden.build_program(p, problems), repeat)
+                finally:
+                    golden.pack = new_pack
+                b_new = _median_seconds(lambda: golden.build_program(p, problems), repeat)
+                words = sum(len(x) for x, _ in calls)
+                row = {"pe": pe, "dataflow": df, "size": n, "problems": len(problems), "pack_calls": len(calls),
+                       "words": words, "pack_loop_s": round(t_loop, 4), "pack_numpy_s": round(t_new, 4),
+                       "pack_ratio": round(t_loop / t_new, 1), "build_program_loop_s": round(b_loop, 4),
+                       "build_program_numpy_s": round(b_new, 4), "build_program_ratio": round(b_loop / b_new, 2)}
+                rows.append(row)
+                print(f"{n}x{n} {pe} {df}: {len(calls)} pack calls, {words} words; pack: loop {t_loop * 1e3:.1f} ms, "
+                      f"NumPy {t_new * 1e3:.1f} ms, ratio {row['pack_ratio']}x; build_program: loop "
+                      f"{b_loop * 1e3:.1f} ms, NumPy {b_new * 1e3:.1f} ms, ratio {row['build_program_ratio']}x "
+                      f"(medians of {repeat})", flush=True)
+    return rows
+
+
 def _standin_pe(name, W, A):
     return (f"module {name}(input wire clk, input wire rst, input wire en, input wire [{W - 1}:0] a,\n"
             f"  input wire [{W - 1}:0] b, input wire [{A - 1}:0] c, output wire [{A - 1}:0] result);\n"
@@ -227,13 +315,15 @@ def bench_synth(sizes, pes, dataflows=("os", "ws")):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("what", choices=("gen", "sim", "synth", "fast"))
+    ap.add_argument("what", choices=("gen", "sim", "synth", "fast", "pack"))
     ap.add_argument("--sizes", default=None)
     ap.add_argument("--size", type=int, default=8)
     ap.add_argument("--pe", default=None)
     ap.add_argument("--sims", default="verilator,icarus")
     ap.add_argument("--dataflows", default="os,ws")
-    ap.add_argument("--count", type=int, default=20, help="fast: random GEMM problems on top of the corners")
+    ap.add_argument("--count", type=int, default=None,
+                    help="fast, pack: random GEMM problems on top of the corners (default 20, pack 6)")
+    ap.add_argument("--repeat", type=int, default=5, help="pack: runs per timing (the median is given)")
     ap.add_argument("--cocotb-sizes", default="8,32", help="fast: sizes also run through the cocotb testbench")
     ap.add_argument("--json", type=Path, default=None, help="also write the rows as JSON")
     a = ap.parse_args(argv)
@@ -243,7 +333,10 @@ def main(argv=None):
         rows = bench_sim(a.size, (a.pe or "int8").split(","), a.sims.split(","))
     elif a.what == "fast":
         rows = bench_fast(_ints(a.sizes or "8,32,64"), (a.pe or "int8").split(","), a.dataflows.split(","),
-                          a.count, _ints(a.cocotb_sizes))
+                          20 if a.count is None else a.count, _ints(a.cocotb_sizes))
+    elif a.what == "pack":
+        rows = bench_pack(_ints(a.sizes or "8,32"), (a.pe or "int8,fp16,sc,hfp8,unary").split(","),
+                          a.dataflows.split(","), 6 if a.count is None else a.count, a.repeat)
     else:
         rows = bench_synth(_ints(a.sizes or "2,4,8"), (a.pe or "int8,fp16,sc").split(","), a.dataflows.split(","))
     if a.json:

@@ -226,6 +226,57 @@ def test_pack_layout():
     assert golden.pack(p, np.array([[1, 2, 3]]), 8) == [0x030201]
     q = P(rows=2, pe="sc", inputs=2, width=4)
     assert golden.pack(q, np.array([[[1, 2], [3, 4]]]), 8) == [0x4321]
+    assert golden.pack(p, np.zeros((0, 3, 1), dtype=np.int64), 8) == []
+    for bad in (np.array([[1, 256]]), np.array([[-1, 0]])):  # a code wider than its lane, a negative one
+        with pytest.raises(ValueError):
+            golden.pack(p, bad, 8)
+    with pytest.raises(ValueError):  # 2 codes of 4 bits do not fit a 6-bit lane
+        golden.pack(q, np.array([[[1, 2]]]), 6)
+
+
+def _pack_by_strings(x, width, code_bits):
+    """Independent reference of the port-word layout: every lane written out as a binary string
+    (an sc lane: its codes, code 0 rightmost, ``code_bits`` each), lane 0 rightmost, read as one
+    binary number."""
+    words = []
+    for row in np.asarray(x).tolist():
+        lanes = []
+        for lane in row:
+            codes = lane if isinstance(lane, list) else [lane]
+            text = "".join(format(c, f"0{code_bits if len(codes) > 1 else width}b") for c in reversed(codes))
+            assert len(text) <= width
+            lanes.append(text.rjust(width, "0"))
+        words.append(int("".join(reversed(lanes)), 2))
+    return words
+
+
+PACK_CASES = [("int8", {}), ("fp16", {"acc": "fp16"}), ("fp16", {}), ("sc", {"inputs": 3, "width": 5, "length": 4}),
+              ("sc", {"inputs": 1, "length": 4}), ("hfp8", {}), ("hfp8", {"chunk": 2}),
+              ("unary", {"width": 4, "counter": 13})]
+
+
+@pytest.mark.parametrize("df", DATAFLOWS)
+@pytest.mark.parametrize("case", PACK_CASES, ids=[f"{pe}-{i}" for i, (pe, _) in enumerate(PACK_CASES)])
+def test_pack_of_every_port_word_matches_a_string_reference(monkeypatch, case, df):
+    """Every word ``build_program`` packs (a, b, w, psum), for every PE type, lane and
+    accumulator width, on odd and big shapes, against :func:`_pack_by_strings`."""
+    pe, extra = case
+    calls = []
+    real = golden.pack
+
+    def recording(p, x, width):
+        words = real(p, x, width)
+        calls.append((p, np.array(x), width, words))
+        return words
+
+    monkeypatch.setattr(golden, "pack", recording)
+    for shape in SHAPES + [(32, 32)]:
+        p = P(rows=shape[0], cols=shape[1], pe=pe, dataflow=df, **extra)
+        golden.build_program(p, vectors.make_problems(p, seed=2, count=2))
+    q = P(pe=pe, dataflow=df, **extra)
+    assert {width for _, _, width, _ in calls} == {q.lane_width} | ({q.acc_width} if df == "ws" else set())
+    for p, x, width, words in calls:
+        assert words == _pack_by_strings(x, width, p.width), (p, x.shape, width)
 
 
 # -- cycle model ------------------------------------------------------------------------------------

@@ -72,20 +72,32 @@ def fold(p: PeArrayParams, A, B, acc0=None, t0: int = 0):
 
 
 def pack(p: PeArrayParams, x, width: int) -> list[int]:
-    """Rows of x (n, lanes[, kk]) to port integers: lane i at bits [i*width, (i+1)*width)."""
+    """Rows of x (n, lanes[, kk]) to port integers: lane i at bits [i*width, (i+1)*width); an sc
+    lane (kk codes of ``p.width`` bits) holds code t at bits [t*N, (t+1)*N). Vectorized: the
+    fields' bits are laid out as one little-endian bit string per row (``np.packbits``), so the
+    only Python work is one ``int.from_bytes`` per row. Every code must fit its field
+    (ValueError otherwise: fields never overlap)."""
     x = np.asarray(x, dtype=np.int64)
-    out = []
-    for row in x:
-        v = 0
-        for i, e in enumerate(row):
-            if np.ndim(e):  # sc lane: k codes of N bits, code t at bits t*N
-                lane = 0
-                for t, code in enumerate(e):
-                    lane |= int(code) << (t * p.width)
-                e = lane
-            v |= int(e) << (i * width)
-        out.append(v)
-    return out
+    if x.ndim == 3 and x.shape[2] == 1:  # one code per lane: the lane is the code
+        x = x[:, :, 0]
+    if x.ndim not in (2, 3):
+        raise ValueError(f"pack: rows of lanes expected, got shape {x.shape}")
+    field, codes = (p.width, x.shape[2]) if x.ndim == 3 else (width, 1)
+    if field * codes > width:
+        raise ValueError(f"pack: {codes} codes of {field} bits do not fit a {width}-bit lane")
+    if x.size and (x.min() < 0 or (field < 63 and x.max() >> field)):
+        raise ValueError(f"pack: codes must be in 0..2^{field} - 1")
+    n, lanes = x.shape[:2]
+    nbits = min(field, 63)  # int64 codes: the bits above 62 are zero
+    bits = ((x[..., None] >> np.arange(nbits)) & 1).astype(np.uint8).reshape(n, lanes, codes, nbits)
+    if nbits < field:
+        bits = np.pad(bits, ((0, 0), (0, 0), (0, 0), (0, field - nbits)))
+    bits = bits.reshape(n, lanes, codes * field)
+    if codes * field < width:  # zeros above a lane's codes
+        bits = np.pad(bits, ((0, 0), (0, 0), (0, width - codes * field)))
+    raw = np.packbits(bits.reshape(n, lanes * width), axis=1, bitorder="little")
+    data, nb = raw.tobytes(), raw.shape[1]
+    return [int.from_bytes(data[i * nb:(i + 1) * nb], "little") for i in range(n)]
 
 
 def unpack(value: int, n: int, width: int) -> list[int]:
@@ -178,7 +190,7 @@ def build_program(p: PeArrayParams, problems: list[Problem]) -> Program:
                         prog.streams["in"].append({"a": a_words[k], "b": b_words[k], "in_last": int(k == KL - 1)})
                     prog.k_steps.append(KL)
                     for i in range(R):
-                        prog.expected.append([int(x) for x in out[ti * R + i, cols]])
+                        prog.expected.append(out[ti * R + i, cols].tolist())
                         prog.tags.append((pi, f"tile({ti},{tj})", i))
             prog.results.append(out[:M, :N])
         else:
@@ -201,7 +213,7 @@ def build_program(p: PeArrayParams, problems: list[Problem]) -> Program:
                     p_words = pack(p, acc, AW)
                     for mm in range(M):
                         prog.streams["in"].append({"a": a_words[mm], "psum": p_words[mm], "in_last": int(mm == M - 1)})
-                        prog.expected.append([int(x) for x in new[mm]])
+                        prog.expected.append(new[mm].tolist())
                         prog.tags.append((pi, f"tile(n{tj},k{tk})", mm))
                     prog.k_steps.append(M)
                     acc = new
