@@ -43,6 +43,11 @@ def _p(shape, df, **kw):
     return P(rows=shape[0], cols=shape[1], pe="hfp8", dataflow=df, **kw)
 
 
+def _pe_seed(seed, i, j):
+    """The documented per-PE SR seed (docs/pe_array.md, "hfp8 PE"), written out here."""
+    return (seed + i * 0x9E3779B9 + j * 0x85EBCA6B) % 2**32
+
+
 # -- parameters ---------------------------------------------------------------------------------------
 def test_parameters_and_widths():
     p = _p((2, 3), "os", chunk=4)
@@ -162,7 +167,9 @@ def _reference(p, A, B, base=0):
     b = np.array(_decode(B, mp.format_b), dtype=object).reshape(K, N, 2)
     nt, kt = -(-N // C), -(-K // R)
     kp = kt * R if p.dataflow == "ws" else K          # ws pads K with +0 x +0 products
-    words = [int(w) for w in lfsr_words(mp.seed, base + (-(-M // R) * nt * K if p.dataflow == "os" else nt * kt * M) + 1)]
+    n_words = base + (-(-M // R) * nt * K if p.dataflow == "os" else nt * kt * M) + 1
+    words = {(pi, pj): [int(w) for w in lfsr_words(_pe_seed(mp.seed, pi, pj), n_words)]
+             for pi in range(R) for pj in range(C)}   # each PE's own LFSR
     out = np.zeros((M, N), dtype=np.int64)
     for i in range(M):
         for j in range(N):
@@ -172,11 +179,11 @@ def _reference(p, A, B, base=0):
                     prod, psign = a[i, k, 0] * b[k, j, 0], a[i, k, 1] ^ b[k, j, 1]
                 else:
                     prod, psign = Fraction(0), 0
-                if p.dataflow == "os":   # tiles (ti, tj) row-major, K items each
-                    w = words[base + ((i // R) * nt + j // C) * K + k]
+                if p.dataflow == "os":   # tiles (ti, tj) row-major, K items each; PE (i % R, j % C)
+                    w = words[i % R, j % C][base + ((i // R) * nt + j // C) * K + k]
                     chunk_end = count == CL - 1 or k == K - 1
-                else:                    # tiles (n-tile, K-tile), K-tile fastest, M rows each
-                    w = words[base + ((j // C) * kt + k // R) * M + i]
+                else:                    # tiles (n-tile, K-tile), K-tile fastest, M rows each; PE (k % R, j % C)
+                    w = words[k % R, j % C][base + ((j // C) * kt + k // R) * M + i]
                     chunk_end = (k % R) % CL == CL - 1 if CL else False
                     chunk_end = chunk_end or k % R == R - 1
                 lo, hi = w & 0xFFFF, w >> 16
@@ -232,6 +239,70 @@ def test_reference_is_sensitive_to_chunks_rounding_and_words():
     assert not np.array_equal(_reference(sr, prob.A, prob.B, base=0), _reference(sr, prob.A, prob.B, base=1))
 
 
+# -- per-PE stochastic-rounding seeds ---------------------------------------------------------------
+def test_pe_seeds_follow_the_documented_rule_and_are_distinct():
+    p = _p((64, 64), "ws", acc_round="sr", seed=123)
+    seeds = [p.pe_seed(i, j) for i in range(64) for j in range(64)]
+    assert seeds == [_pe_seed(123, i, j) for i in range(64) for j in range(64)] and seeds[0] == 123
+    assert len({s % (2**32 - 1) + 1 for s in seeds}) == 64 * 64      # distinct LFSR start states
+    # for any --seed: two PEs' seeds never coincide or differ by 1 (0 and 2^32 - 1 share a start state)
+    diffs = [(di * 0x9E3779B9 + dj * 0x85EBCA6B) % 2**32 for di in range(-63, 64) for dj in range(-63, 64)]
+    assert diffs.count(0) == 1 and 1 not in diffs and 2**32 - 1 not in diffs   # 0 only for (0, 0)
+    for df in DATAFLOWS:   # explicit in the manifest; the same parameters give the same files
+        p = _p((2, 3), df, acc_round="sr", seed=7, chunk=2)
+        g, g2 = generate(UNIT, p), generate(UNIT, p)
+        assert g.verilog == g2.verilog and g.manifest == g2.manifest
+        want = [[_pe_seed(7, i, j) for j in range(3)] for i in range(2)]
+        assert g.manifest["pe_detail"]["sr_seeds"]["pe_seeds"] == want
+        assert g.verilog.count(".sr_start(") == 1 and "sr_start" in g.verilog.split("endmodule")[-2]
+        rne = generate(UNIT, p.replace(acc_round="rne"))
+        assert "sr_start" not in rne.verilog and "sr_seeds" not in rne.manifest["pe_detail"]
+
+
+def _same_stream_problem(p, rng, K):
+    """Every PE of a 2 x 2 array sees the same product stream (os: equal rows of A and columns
+    of B; ws: the two columns equal), finite sums that need rounding."""
+    a = vectors.hfp8_codes(p.fmt, rng, (1, K))
+    b = vectors.hfp8_codes(p.fmt, rng, (K, 1))
+    return golden.Problem(np.repeat(a, 2, axis=0), np.repeat(b, 2, axis=1))
+
+
+@pytest.mark.parametrize("df", DATAFLOWS)
+def test_pes_fed_the_same_stream_round_differently(sim, df):
+    """With one seed for every PE, outputs with the same products came out equal (the same
+    random bits); with per-PE seeds they differ on some outputs, in the golden model and, bit
+    for bit, on the RTL."""
+    p = _p((2, 2), df, acc_round="sr", seed=3, chunk=2 if df == "ws" else 0)
+    rng = np.random.default_rng(17)
+    probs = [_same_stream_problem(p, rng, 12) for _ in range(6)]
+    prog = golden.build_program(p, probs)
+    res = np.array(prog.results)                        # (6, 2, 2)
+    assert (res[:, :, 0] != res[:, :, 1]).any()         # column 0 vs column 1: same sums, other PEs
+    if df == "os":
+        assert (res[:, 0, :] != res[:, 1, :]).any()     # row 0 vs row 1
+    rep = _run(p, sim, problems=probs)
+    assert rep.vectors == len(prog.expected)
+
+
+def test_sr_errors_average_out_across_pes():
+    """Theory check: SR is unbiased, so 256 PEs of a 16 x 16 os array fed the same 48 products
+    give results whose mean error against the exact sum (Fractions) is within 4 standard errors
+    of 0, and the errors differ from PE to PE (with one seed they were 256 equal numbers)."""
+    p = _p((16, 16), "os", acc_round="sr", seed=1)
+    rng = np.random.default_rng(5)
+    K = 48
+    a = vectors.hfp8_codes("e4m3b11", rng, (1, K))
+    b = vectors.hfp8_codes("e4m3b11", rng, (K, 1))
+    prob = golden.Problem(np.repeat(a, 16, axis=0), np.repeat(b, 16, axis=1))
+    res = golden.build_program(p, [prob]).results[0]
+    exact = sum(x[0] * y[0] for x, y in zip(_decode(a[0], "e4m3b11"), _decode(b[:, 0], "e4m3b11")))
+    err = np.array([float(_value16(int(v))[0] - exact) for v in res.ravel()])
+    _, counts = np.unique(err, return_counts=True)
+    assert len(counts) > 2 and counts.max() < err.size / 2   # results on several binary16 grid points
+    se = err.std(ddof=1) / np.sqrt(err.size)
+    assert se > 0 and abs(err.mean()) <= 4 * se, (err.mean(), se)
+
+
 def test_os_golden_is_the_hfp8_mac_per_output():
     """An os array's result (i, j) is hfp8-mac's dot product of row i and column j (that unit's
     golden model, checked in tests/test_hfp8_golden.py against fp16-pe's and Fractions), with
@@ -243,9 +314,9 @@ def test_os_golden_is_the_hfp8_mac_per_output():
         prob = golden.Problem(vectors.hfp8_codes("e4m3b11", rng, (M, K), 0.02),
                               vectors.hfp8_codes("e4m3b11", rng, (K, N), 0.02))
         got = golden.build_program(p, [prob]).results[0]
-        words = lfsr_words(p.seed, K)  # one tile: item k draws word k
         for i in range(M):
             for j in range(N):
+                words = lfsr_words(_pe_seed(p.seed, i, j), K)  # one tile: item k draws word k of PE (i, j)
                 last = np.arange(K) == K - 1
                 want = mac_stream(p.hfp8_params(), prob.A[i], prob.B[:, j], np.arange(K) == 0, last, words)
                 assert int(got[i, j]) == int(want[0]), (cfg, i, j)

@@ -11,8 +11,9 @@ accumulation order and the random words each PE draws:
 * ws: column j sums rows k = 0..R-1 of a K-tile starting from ``psum``. Without chunks as os;
   with CL the lane between rows is ``{inner[31:16], outer[15:0]}``, and rows k with
   ``k % CL == CL-1`` or ``k == R-1`` fold. The next K-tile continues from the folded output.
-* SR: every PE has the same LFSR (seed ``p.seed``) and advances it once per product it computes,
-  so the word of a product is the word of the PE's n-th step since reset, n = the number of
+* SR: every PE has its own LFSR, seeded with ``p.pe_seed(i, j)`` (os: PE (i, j) computes the
+  tile's output (i, j); ws: PE (k, j) holds weight W[k, j]), and advances it once per product it
+  computes, so the word of a product is word n of the computing PE's sequence, n = the number of
   items the array accepted before (os: the tile's item; ws: the row). The inner rounding uses
   bits 15..0, the fold bits 31..16 of that word.
 """
@@ -21,21 +22,40 @@ from __future__ import annotations
 
 import numpy as np
 
-from schw.units.hfp8.golden import _f16_table, _product_table, add16, lfsr_words, to_fp16
+from schw.units.hfp8.golden import _f16_table, _leap_tables, _product_table, add16, lfsr_start, to_fp16
 
-__all__ = ["fold", "reference", "run", "to_fp16", "word_index", "words"]
+__all__ = ["fold", "pe_index", "pe_words", "reference", "run", "to_fp16", "word_index"]
 
 _RMASK = 0xFFFF
-_WORDS: dict[int, np.ndarray] = {}
+_WORDS: dict[tuple[int, ...], np.ndarray] = {}
 
 
-def words(seed: int, n: int) -> list[int]:
-    """The first ``n`` LFSR words of seed ``seed`` (cached, grown on demand)."""
-    have = _WORDS.get(seed)
-    if have is None or len(have) < n:
-        have = lfsr_words(seed, max(n, 2 * (0 if have is None else len(have)), 1024))
-        _WORDS[seed] = have
-    return have[:n].astype(np.int64).tolist()
+def pe_words(p, n: int) -> np.ndarray:
+    """(R*C, n) uint32: the first ``n`` LFSR words of every PE, row ``i*C + j`` for PE (i, j)
+    (seed ``p.pe_seed(i, j)``, word t = the state before the t-th leap, as ``lfsr_words``),
+    all PEs stepped at once through the leap tables; cached and grown on demand."""
+    seeds = tuple(p.pe_seed(i, j) for i in range(p.R) for j in range(p.C))
+    have = _WORDS.get(seeds)
+    if have is None or have.shape[1] < n:
+        n_new = max(n, 2 * (0 if have is None else have.shape[1]), 256)
+        t0, t1, t2, t3 = (np.array(t, dtype=np.uint32) for t in _leap_tables())
+        s = np.array([lfsr_start(x) for x in seeds], dtype=np.uint32)
+        have = np.empty((len(seeds), n_new), dtype=np.uint32)
+        for t in range(n_new):
+            have[:, t] = s
+            s = t0[s & 255] ^ t1[(s >> 8) & 255] ^ t2[(s >> 16) & 255] ^ t3[s >> 24]
+        _WORDS[seeds] = have
+    return have[:, :n]
+
+
+def pe_index(p, M: int, N: int, K: int) -> np.ndarray:
+    """(M, N, K) index ``i*C + j`` of the PE that computes product k of result (m, n) (tiles laid
+    out as in :func:`word_index`): os PE (m % R, n % C); ws PE (k % R, n % C)."""
+    m = np.arange(M)[:, None, None]
+    n = np.arange(N)[None, :, None]
+    k = np.arange(K)[None, None, :]
+    i = m % p.R if p.dataflow == "os" else k % p.R
+    return np.broadcast_to(i * p.C + n % p.C, (M, N, K))
 
 
 def word_index(p, M: int, N: int, K: int, t0: int = 0) -> np.ndarray:
@@ -55,7 +75,8 @@ def word_index(p, M: int, N: int, K: int, t0: int = 0) -> np.ndarray:
 
 def run(p, A, B, acc0, widx) -> np.ndarray:
     """Lane values (M, N) after the products of A (M, K) and B (K, N) (FP8 codes) in the array's
-    order, from the lane values ``acc0`` (M, N), with product k of (m, n) drawing word widx[m, n, k]."""
+    order, from the lane values ``acc0`` (M, N), with product k of (m, n) drawing word widx[m, n, k]
+    of the PE :func:`pe_index` names."""
     mp = p.hfp8_params()
     A = np.asarray(A, dtype=np.int64)
     B = np.asarray(B, dtype=np.int64)
@@ -65,7 +86,10 @@ def run(p, A, B, acc0, widx) -> np.ndarray:
     s16, x16, nan16, inf16 = _f16_table()
     rnd, CL, R = mp.acc_round, mp.chunk, p.R
     widx = np.asarray(widx, dtype=np.int64)
-    w = words(mp.seed, int(widx.max()) + 1 if widx.size else 0)
+    if rnd == "sr" and widx.size:
+        wall = pe_words(p, int(widx.max()) + 1)[pe_index(p, M, N, K), widx].astype(np.int64).tolist()
+    else:  # RNE: the adders ignore the random bits
+        wall = np.zeros((M, N, K), dtype=np.int64).tolist()
     acc0 = np.broadcast_to(np.asarray(acc0, dtype=np.int64), (M, N))
     Al, Bl = A.tolist(), B.tolist()
     out = np.empty((M, N), dtype=np.int64)
@@ -75,13 +99,13 @@ def run(p, A, B, acc0, widx) -> np.ndarray:
 
     for i in range(M):
         for j in range(N):
-            wij = widx[i, j].tolist()
+            wij = wall[i][j]
             lane = int(acc0[i, j])
             outer, inner = lane & 0xFFFF, lane >> 16
             count = 0
             for k in range(K):
                 q = (Al[i][k] << 8) | Bl[k][j]
-                word = w[wij[k]]
+                word = wij[k]
                 if not CL:
                     outer = add16(outer, sg[q], mag[q], nan[q], inf[q], rnd, word & _RMASK)
                     continue

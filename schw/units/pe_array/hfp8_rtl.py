@@ -23,24 +23,29 @@ dataflow (docs/pe_array.md, "hfp8 PE"):
   ``{t, outer}``. ``psum`` enters as the outer sum with the inner half +0; the bottom row always
   folds, so ``out`` is ``{+0, result}``. A folding row has two binary16 adders in series.
 
-Stochastic rounding (``acc_round = "sr"``): each PE has hfp8-mac's 32-bit LFSR (same seed in every
-PE), advanced on every ``en``; the inner rounding uses bits 15..0 of the step's word, the fold bits
-31..16 of the same word (os with chunks: held in a register until the deferred fold).
+Stochastic rounding (``acc_round = "sr"``): each PE has hfp8-mac's 32-bit LFSR, advanced on every
+``en``, with its own seed: the PE loads the start state on its ``sr_start`` input while ``rst`` is
+high, and the array wires ``lfsr_init(32, p.pe_seed(i, j), 0)`` there (the template through
+:func:`template_ports`, a constant per instance). The inner rounding uses bits 15..0 of the step's
+word, the fold bits 31..16 of the same word (os with chunks: held in a register until the deferred
+fold).
 """
 
 from __future__ import annotations
 
-from amaranth.hdl import Cat, Const, Module, Mux, Signal
+from amaranth.hdl import Cat, Const, Module, Mux, ResetSignal, Signal
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-from schw.units.hfp8.params import SR_BITS, HfpMacParams
-from schw.units.hfp8.rtl import _add16, _Fixed, _fp16_fixed, _lfsr, _product_fixed
+from schw.sc.spec import lfsr_init
+from schw.units.hfp8.params import LFSR_LEAP, LFSR_WIDTH, SR_BITS, HfpMacParams
+from schw.units.hfp8.rtl import _add16, _Fixed, _fp16_fixed, _leap, _product_fixed
 
 
 class Hfp8MacPe(wiring.Component):
     """The hfp8 PE: ports ``en, a[7:0], b[7:0], c, result`` (16 bits; ws with chunks 32) plus
-    ``first`` (os with chunks) or ``fold`` (ws with chunks)."""
+    ``first`` (os with chunks) or ``fold`` (ws with chunks), and ``sr_start[31:0]`` (SR: the LFSR's
+    start state, loaded while ``rst``)."""
 
     def __init__(self, mp: HfpMacParams, dataflow: str):
         self.mp, self.dataflow = mp, dataflow
@@ -48,13 +53,19 @@ class Hfp8MacPe(wiring.Component):
         ports = {"en": In(1), "a": In(8), "b": In(8), "c": In(w), "result": Out(w)}
         if mp.chunk:
             ports.update({"first": In(1)} if dataflow == "os" else {"fold": In(1)})
+        if mp.acc_round == "sr":
+            ports["sr_start"] = In(LFSR_WIDTH)
         super().__init__(ports)
 
     def elaborate(self, platform):
         p, m = self.mp, Module()
         fx = _Fixed(p)
         if p.acc_round == "sr":
-            lfsr = _lfsr(m, p.seed, self.en)
+            lfsr = Signal(LFSR_WIDTH, reset_less=True)   # the start state comes from sr_start
+            with m.If(ResetSignal()):
+                m.d.sync += lfsr.eq(self.sr_start)
+            with m.Elif(self.en):
+                m.d.sync += lfsr.eq(_leap(lfsr, LFSR_LEAP))
             r_inner, r_fold = lfsr[:SR_BITS], lfsr[SR_BITS:2 * SR_BITS]
         else:  # RNE: no LFSR (the adders ignore the random bits)
             r_inner = r_fold = Const(0, SR_BITS)
@@ -101,11 +112,36 @@ class Hfp8MacPe(wiring.Component):
         return m
 
 
+def sr_start(p, i: int, j: int) -> int:
+    """The LFSR start state of PE (i, j) (os: i = output row of the tile, physical row R-1-i;
+    ws: i = weight row = physical row): ``lfsr_init(32, p.pe_seed(i, j), 0)``."""
+    return lfsr_init(LFSR_WIDTH, p.pe_seed(i, j), 0)
+
+
+def _chain(var: str, values: list[int]) -> str:
+    """A Verilog constant expression picking ``values[v]`` by the genvar ``var`` (32-bit sized
+    constants only, so every simulator evaluates it at 32 bits)."""
+    out = f"32'h{values[-1]:08x}"
+    for v in range(len(values) - 2, -1, -1):
+        out = f"({var} == {v}) ? 32'h{values[v]:08x} : {out}"
+    return f"({out})"
+
+
 def template_ports(p) -> str:
     """The hfp8 PE's extra port connections in the array template's PE instance (``""`` for the
-    other PEs and for hfp8 without chunks)."""
-    if p.pe != "hfp8" or not p.chunk:
+    other PEs and for hfp8 with RNE and without chunks). SR: ``sr_start`` = lfsr_init(32, pe
+    seed, 0) = (pe_seed mod (2^32 - 1)) + 1, pe_seed = row term + column term (mod 2^32) picked by
+    the generate loop's ``r``, ``c`` (os: row term of i = R-1-r)."""
+    if p.pe != "hfp8":
         return ""
-    if p.dataflow == "os":
-        return " .first(f_i[1]),"
-    return f" .fold((r % {p.chunk} == {p.chunk - 1}) || (r == R - 1)),"
+    ports = ""
+    if p.chunk:
+        ports = (" .first(f_i[1])," if p.dataflow == "os" else
+                 f" .fold((r % {p.chunk} == {p.chunk - 1}) || (r == R - 1)),")
+    if p.acc_round == "sr":
+        rows = [(p.pe_seed(i, 0)) for i in range(p.R)]
+        if p.dataflow == "os":
+            rows = rows[::-1]                                     # physical row r holds output row R-1-r
+        cols = [(p.pe_seed(0, j) - p.seed) % (1 << 32) for j in range(p.C)]
+        ports += f"\n          .sr_start((({_chain('r', rows)} + {_chain('c', cols)}) % 32'hffffffff) + 32'h1),"
+    return ports

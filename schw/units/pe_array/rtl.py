@@ -32,7 +32,7 @@ from schw.units.sc_dot.params import ScDotParams
 from schw.units.sc_dot.rtl import ScDot
 
 from . import timing, unary_rtl
-from .hfp8_rtl import Hfp8MacPe, template_ports
+from .hfp8_rtl import Hfp8MacPe, sr_start, template_ports
 from .params import PeArrayParams
 
 
@@ -244,6 +244,8 @@ class PeArray(wiring.Component):
                              pe.c.eq(Mux(f, p.zero, pe.result))]
                 if hasattr(pe, "first"):  # hfp8 PE with chunks (Instance PEs: the template wires it)
                     m.d.comb += pe.first.eq(f)
+                if hasattr(pe, "sr_start"):  # hfp8 PE with SR: its own LFSR start state
+                    m.d.comb += pe.sr_start.eq(sr_start(p, R - 1 - r, c))
                 if c + 1 < C:
                     ar, fr = Signal(W, name=f"a_{r}_{c}"), Signal(3, name=f"f_{r}_{c}")
                     self._sync(m, ar.eq(a_in[r][c]), fr.eq(f_in[r][c]))
@@ -327,6 +329,8 @@ class PeArray(wiring.Component):
                              pe.c.eq(ps_in[c] if r == 0 else pes[r - 1][c].result)]
                 if hasattr(pe, "fold"):  # hfp8 PE with chunks: rows CL-1, 2CL-1, ... and R-1 fold
                     m.d.comb += pe.fold.eq(int(r % p.chunk == p.chunk - 1 or r == R - 1))
+                if hasattr(pe, "sr_start"):  # hfp8 PE with SR: its own LFSR start state
+                    m.d.comb += pe.sr_start.eq(sr_start(p, r, c))
                 if c + 1 < C:
                     ar, fr = Signal(W, name=f"a_{r}_{c}"), Signal(2, name=f"f_{r}_{c}")
                     self._sync(m, ar.eq(a_in[r][c]), fr.eq(f_in[r][c]))
