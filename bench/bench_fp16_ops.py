@@ -5,7 +5,8 @@ approximate functions over every binary16 input in every rounding mode. Prints M
     python bench/bench_fp16_ops.py [--area [--sets +log2,all]] [--accuracy] [--stages S] [--json]   (both when none is given)
 
 Area: the default PE (fma,mul,add,minmax,cmp), the FMA alone (fma,mul,add), the default plus each
-optional op on its own, and everything; the delta column is the area over the default PE.
+optional op on its own (ternary_i8 with ternary), the 13 ops (all) and all with ternary_i8; the delta
+column is the area over the default PE.
 Accuracy: the golden model (= the RTL, bit for bit: tests/test_fp16_ops.py) against the exact value
 (mpmath, 128 bits) correctly rounded in the same mode (exact rationals): max |result - f(x)| in ulp
 of f(x), and how many results equal the correctly rounded one.
@@ -38,7 +39,9 @@ MEASURED = {"recip": ("recip", 0), "rsqrt": ("rsqrt", 0), "exp2": ("exp2", 0), "
 
 def area_rows(stages: int, only=None):
     sets = [("default", BASE), ("fma,mul,add only", "fma,mul,add")] + [(f"+{o}", f"{BASE},{o}") for o in EXT]
+    sets.append(("+ternary+ternary_i8", f"{BASE},ternary,ternary_i8"))  # the int8 mode needs the ternary op
     sets.append(("all", ALL))
+    sets.append(("all+ternary_i8", ALL + ",ternary_i8"))
     if only:  # the default is always synthesised (the deltas need it)
         sets = [s for s in sets if s[0] == "default" or s[0] in only]
     rows = []

@@ -32,7 +32,7 @@ from schw.verify import regression
 
 UNIT = get("fp16-pe")
 P = UNIT.Params
-ALL = "fma,mul,add,minmax,cmp,recip,rsqrt,exp2,log2,expmod,ternary,xnor,bool"
+ALL = "fma,mul,add,minmax,cmp,recip,rsqrt,exp2,log2,expmod,ternary,xnor,bool,ternary_i8"
 NX, UF, OF, DZ, NV = 1, 2, 4, 8, 16
 #: the stated bounds (docs/fp16_pe.md): |result - f(x)| / ulp(f(x)), ulp at f(x)'s binade
 BOUND = {0: 0.75, 4: 0.75, 1: 1.25, 2: 1.25, 3: 1.25}
@@ -382,6 +382,45 @@ def test_xnor_bool_vs_integers(acc):
     assert not f.any()
 
 
+@pytest.mark.parametrize("acc", ["fp16", "fp32"])
+def test_ternary_i8_vs_integers(acc):
+    """ternary with rm 5..7 (ternary_i8): c + w0*a0 + w1*a1 mod 2^width with int8 lanes, against
+    Python integers per row and a 64-long dot product against NumPy's integer dot; rm 0..4 on the
+    same code stays the binary16 ternary."""
+    rng = np.random.default_rng(12)
+    n = 5000
+    w = 16 if acc == "fp16" else 32
+    a, b = rng.integers(0, 1 << 16, n), rng.integers(0, 1 << 16, n)
+    c = rng.integers(0, 1 << w, n, dtype=np.int64)
+    rm = rng.integers(5, 8, n)
+    r, f = golden_ext.evaluate(13, rm, a, b, c, acc=acc, ops=ALL.split(","))
+
+    def s8(v):
+        return v - 256 if v >= 128 else v
+
+    weight = {0: 0, 1: 1, 2: 0, 3: -1}
+    exp = [(int(z) + weight[int(y) & 3] * s8(int(x) & 0xFF) + weight[(int(y) >> 2) & 3] * s8(int(x) >> 8))
+           % (1 << w) for x, y, z in zip(a, b, c)]
+    assert r.tolist() == exp and not f.any()
+    # a dot product of 64 int8 activations with ternary weights, two per op, accumulated through c
+    for trial in range(10):
+        x = rng.integers(-128, 128, 64)
+        wt = rng.choice([-1, 0, 1], 64)
+        code = np.select([wt == 1, wt == -1], [1, 3], 0)
+        acc_v = int(rng.integers(-1000, 1000)) % (1 << w)
+        start = acc_v
+        for k in range(0, 64, 2):
+            av = (int(x[k]) & 0xFF) | ((int(x[k + 1]) & 0xFF) << 8)
+            bv = int(code[k]) | (int(code[k + 1]) << 2) | (int(rng.integers(0, 1 << 12)) << 4)
+            acc_v = int(golden_ext.evaluate(13, 5 + trial % 3, av, bv, acc_v, acc=acc, ops=ALL.split(","))[0][0])
+        assert acc_v == (start + int(np.dot(x.astype(np.int64), wt.astype(np.int64)))) % (1 << w)
+    # the binary16 mode is unchanged by ternary_i8
+    rm = rng.integers(0, 5, n)
+    assert all(np.array_equal(u, v) for u, v in zip(
+        golden_ext.evaluate(13, rm, a, b, c & 0xFFFF, ops=ALL.split(",")),
+        golden_ext.evaluate(13, rm, a, b, c & 0xFFFF, ops=ALL.split(",")[:-1])))
+
+
 def test_left_out_codes_give_zero_nv():
     r, f = golden_ext.evaluate(np.arange(16), 0, 0x3C00, 0x3C00, 0x3C00, ops=("fma", "mul", "add"))
     assert r[3:].tolist() == [0] * 13 and f[3:].tolist() == [NV] * 13
@@ -406,6 +445,8 @@ def test_rtl_exhaustive_verilator():
     for op in ("recip", "rsqrt", "exp2", "log2", "expmod"):
         per_mode = 2 * 65536 if op in ("exp2", "log2") else 65536  # exp2/log2: base 2 and base e
         assert rep.details["cases"][op] == {m: per_mode for m in ("rne", "rtz", "rdn", "rup", "rmm")}
+    # ternary_i8: every a with every b[3:0] (rm 5..7) besides the binary16 ternary rows
+    assert sum(v for k, v in rep.details["cases"]["ternary"].items() if k in ("rm5", "rm6", "rm7")) == 1 << 20
 
 
 def test_rtl_exhaustive_verilator_ftz():
@@ -432,7 +473,7 @@ def test_rtl_sample_icarus(ftz):
     _check("icarus", p, v)
 
 
-@pytest.mark.parametrize("stages,acc,ops", [(0, "fp32", "fma,mul,add,recip,xnor,ternary"),
+@pytest.mark.parametrize("stages,acc,ops", [(0, "fp32", "fma,mul,add,recip,xnor,ternary,ternary_i8"),
                                             (4, "fp32", "fma,mul,add,minmax,expmod,bool,log2"),
                                             (3, "fp16", "fma,mul,add,cmp,rsqrt,exp2"),
                                             (2, "fp16", "fma,mul,add")])
@@ -457,7 +498,7 @@ def test_default_port_and_params_unchanged():
     json.dumps(ext.manifest)
 
 
-@pytest.mark.parametrize("bad", ["fma,mul,add,sin", "mul,add,recip", "fma,mul,add,add", ""])
+@pytest.mark.parametrize("bad", ["fma,mul,add,sin", "mul,add,recip", "fma,mul,add,add", "", "fma,mul,add,ternary_i8"])
 def test_bad_ops_param(bad):
     with pytest.raises(ParamError) as e:
         P(ops=bad)

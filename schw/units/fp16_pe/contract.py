@@ -21,6 +21,14 @@ BOOL_FUNCS = {"and": 0, "or": 1, "xor": 2, "not": 3}
 TERNARY_WEIGHTS = {0b00: "+0", 0b01: "+1", 0b10: "+0", 0b11: "-1"}
 """ternary op: b[1:0] -> the weight w (b[15:2] ignored)."""
 
+TERNARY_I8_RM = (5, 6, 7)
+"""ternary op with ``--ops ...,ternary_i8``: rm 5, 6 or 7 selects the int8-activation mode."""
+
+TERNARY_I8 = ("ternary op (code 13) with rm = 5, 6 or 7 (--ops ternary_i8): c + w0*a0 + w1*a1 modulo 2^width, "
+              "a0 = a[7:0] and a1 = a[15:8] as int8 (two's complement), w0 from b[1:0] and w1 from b[3:2] "
+              "(01 -> +1, 11 -> -1, 00/10 -> 0), c and the result a width-bit two's complement integer "
+              "(int16 with acc fp16, int32 with acc fp32), exact, wrapping; flags 0")
+
 EXT_OPERANDS = {
     "recip": "approximate 1/a, binary16, rounded in rm",
     "rsqrt": "approximate 1/sqrt(a), binary16, rounded in rm",
@@ -61,7 +69,7 @@ def contract_dict(acc: str, ftz: bool = False, ops: tuple[str, ...] | None = Non
     base = _contract_base(acc, ftz)
     if ops is None or tuple(ops) == ("fma", "mul", "add", "minmax", "cmp"):
         return base
-    names = {"minmax": ("min", "max"), "cmp": ("lt", "le", "eq")}
+    names = {"minmax": ("min", "max"), "cmp": ("lt", "le", "eq"), "ternary_i8": ()}
     codes = {n: ALL_OPS[n] for o in ops for n in names.get(o, (o,))}
     w = base["result_width"]
     ext = {n: EXT_OPERANDS[n] for n in codes if n in EXT_OPERANDS}
@@ -78,6 +86,7 @@ def contract_dict(acc: str, ftz: bool = False, ops: tuple[str, ...] | None = Non
             "ext_zero_extend": f"binary16 and 16-bit results are zero-extended to {w} bits",
             "bool_functions": dict(BOOL_FUNCS) if "bool" in codes else None,
             "ternary_weights": {f"{k:02b}": v for k, v in TERNARY_WEIGHTS.items()} if "ternary" in codes else None,
+            **({"ternary_i8": TERNARY_I8} if "ternary_i8" in ops else {}),
             "approx_specials": ("NaN -> canonical NaN (nv if signalling); recip(+-0) = +-inf dz, recip(+-inf) = +-0; "
                                 "rsqrt(+-0) = +-inf dz, rsqrt(x<0) = NaN nv, rsqrt(+inf) = +0; exp2(+-0) = 1, "
                                 "exp2(+inf) = +inf, exp2(-inf) = +0; log2(+-0) = -inf dz, log2(x<0) = NaN nv, "

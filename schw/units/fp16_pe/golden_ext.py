@@ -8,6 +8,8 @@ op codes 0..7 go to :func:`.golden.evaluate` (fma, mul, add, min, max, lt, le, e
   compute e^a and ln a (base-e scaling, :func:`.tables.scale_constants`);
 * ``expmod`` (12): :func:`.approx.expmod`, a * 2^k with k = b read as a 16-bit two's complement;
 * ``ternary`` (13): fma(a, w, c) with w = +1.0 / -1.0 / +0.0 from b[1:0] = 01 / 11 / 00 or 10;
+  with ``ternary_i8`` generated, rm 5..7 select the int8 mode (:func:`ternary_i8`):
+  (c + w0*a0 + w1*a1) mod 2^width, a0/a1 = a[7:0]/a[15:8] as int8, w0/w1 from b[1:0]/b[3:2];
 * ``xnor`` (14): (c + popcount(~(a ^ b) & 0xFFFF)) mod 2^width, flags 0;
 * ``bool`` (15): a & b, a | b, a ^ b, ~a & 0xFFFF for rm[1:0] = 0..3, flags 0.
 
@@ -43,6 +45,15 @@ def _popcount16(v: np.ndarray) -> np.ndarray:
     return (v + (v >> 8)) & 0x1F
 
 
+def ternary_i8(a, b, c, width: int) -> np.ndarray:
+    """(c + w0*a0 + w1*a1) mod 2^width: a0 = a[7:0], a1 = a[15:8] as int8; w0, w1 = +1 / -1 / 0
+    from b[1:0], b[3:2] (01, 11, 00 or 10)."""
+    a, b, c = (np.asarray(x, dtype=np.int64) for x in (a, b, c))
+    sx = lambda v: ((v & 0xFF) ^ 0x80) - 0x80  # noqa: E731
+    wv = np.array([0, 1, 0, -1], dtype=np.int64)
+    return (c + wv[b & 3] * sx(a) + wv[(b >> 2) & 3] * sx(a >> 8)) & ((1 << width) - 1)
+
+
 def evaluate(op, rm, a, b, c, acc: str = "fp16", ftz: bool = False, ops=("fma", "mul", "add", "minmax", "cmp")):
     """Result and flags of each vector for the PE generated with ``ops`` (--ops names). Same
     arguments and return types as :func:`.golden.evaluate` (op codes 0..15, rm 0..4 where an op
@@ -61,7 +72,13 @@ def evaluate(op, rm, a, b, c, acc: str = "fp16", ftz: bool = False, ops=("fma", 
     i = np.flatnonzero(on & (op <= 7))
     if i.size:
         result[i], flags[i] = golden.evaluate(op[i], rm[i], a[i], b[i], c[i], acc=acc, ftz=ftz)
-    i = np.flatnonzero(on & (op == _TERNARY))
+    tern = on & (op == _TERNARY)
+    if "ternary_i8" in ops:
+        i = np.flatnonzero(tern & (rm >= 5))
+        tern &= rm < 5
+        if i.size:
+            result[i] = ternary_i8(a[i], b[i], c[i], w)
+    i = np.flatnonzero(tern)
     if i.size:
         result[i], flags[i] = golden.evaluate(_FMA, rm[i], a[i], _WEIGHT[b[i] & 3], c[i], acc=acc, ftz=ftz)
     for code, fn in _APPROX.items():

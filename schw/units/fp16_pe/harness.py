@@ -204,13 +204,17 @@ def case_counts(op, rm) -> dict[str, dict[str, int]]:
 
 
 def format_counts(counts: dict) -> str:
-    lines = ["op    " + " ".join(f"{m:>8}" for m in RM_NAMES) + "    total"]
+    """The case table; a column ``rm5-7`` only when some rows have rm 5..7 (bool's functions, the
+    ternary op's int8 mode)."""
+    hi = ("rm5", "rm6", "rm7")
+    extra = any(k in hi for r in counts.values() for k in r)
+    lines = ["op    " + " ".join(f"{m:>8}" for m in RM_NAMES) + (f" {'rm5-7':>8}" if extra else "") + "    total"]
     for name in OP_NAMES:
         if name not in counts and OP_NAMES.index(name) >= 8:  # --ops codes: only when run
             continue
         row = counts.get(name, {})
         lines.append(f"{name:<5} " + " ".join(f"{row.get(m, 0):>8}" for m in RM_NAMES)
-                     + f" {sum(row.values()):>8}")
+                     + (f" {sum(row.get(m, 0) for m in hi):>8}" if extra else "") + f" {sum(row.values()):>8}")
     lines.append(f"total {sum(sum(r.values()) for r in counts.values()):>8} vectors")
     return "\n".join(lines)
 

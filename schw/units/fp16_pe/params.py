@@ -13,10 +13,13 @@ OP_RECIP, OP_RSQRT, OP_EXP2, OP_LOG2, OP_EXPMOD, OP_TERNARY, OP_XNOR, OP_BOOL = 
 
 #: --ops names in canonical order; "minmax" = min and max, "cmp" = lt, le and eq
 OP_GROUPS = ("fma", "mul", "add", "minmax", "cmp", "recip", "rsqrt", "exp2", "log2", "expmod", "ternary",
-             "xnor", "bool")
+             "xnor", "bool", "ternary_i8")
 DEFAULT_OPS = "fma,mul,add,minmax,cmp"
 #: the shared fused multiply-add datapath: always generated
 REQUIRED_OPS = ("fma", "mul", "add")
+#: ternary_i8 is a mode of the ternary op code (rm 5..7: two int8 activations, exact integer sum);
+#: it needs the ternary op
+RM_INT8 = (5, 6, 7)
 #: ops that round a binary16 result of their own (with --ftz: the PE's flush-to-zero rule)
 FP_EXT_OPS = ("recip", "rsqrt", "exp2", "log2", "expmod")
 
@@ -31,6 +34,9 @@ def ops_rule():
         missing = [r for r in REQUIRED_OPS if r not in items]
         if missing:
             raise ParamError(name, f"a list that includes {','.join(REQUIRED_OPS)} (the shared FMA datapath), "
+                                   f"from {allowed}", value)
+        if "ternary_i8" in items and "ternary" not in items:
+            raise ParamError(name, f"ternary_i8 only together with ternary (it is a mode of the ternary op), "
                                    f"from {allowed}", value)
     check.allowed = allowed
     return check
@@ -88,8 +94,8 @@ class Fp16PeParams(Params):
         names = {"fma": [OP_FMA], "mul": [OP_MUL], "add": [OP_ADD], "minmax": [OP_MIN, OP_MAX],
                  "cmp": [OP_LT, OP_LE, OP_EQ], "recip": [OP_RECIP], "rsqrt": [OP_RSQRT], "exp2": [OP_EXP2],
                  "log2": [OP_LOG2], "expmod": [OP_EXPMOD], "ternary": [OP_TERNARY], "xnor": [OP_XNOR],
-                 "bool": [OP_BOOL]}
-        return tuple(sorted(c for o in self.op_set for c in names[o]))
+                 "bool": [OP_BOOL], "ternary_i8": [OP_TERNARY]}
+        return tuple(sorted({c for o in self.op_set for c in names[o]}))
 
     @property
     def width(self) -> int:

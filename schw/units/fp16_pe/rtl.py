@@ -3,7 +3,7 @@ package docstring, the contract in :mod:`schw.units.fp16_pe.contract` and docs/f
 
 from __future__ import annotations
 
-from amaranth.hdl import Cat, Const, Module, Mux, Signal
+from amaranth.hdl import Cat, Const, Module, Mux, Signal, signed
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
@@ -91,6 +91,17 @@ def _ext_ops(m: Module, p: Fp16PeParams, op, rm, a, b, c):
     served = {0, 1, 2} | ({OP_TERNARY} if "ternary" in p.op_set else set())
     served |= {OP_MIN, OP_MAX} if "minmax" in p.op_set else set()
     served |= {OP_LT, OP_LE, OP_EQ} if "cmp" in p.op_set else set()
+    if "ternary_i8" in p.op_set:  # ternary with rm 5..7: c + w0*a[7:0] + w1*a[15:8], int8 lanes, exact
+        lanes = []
+        for k in range(2):
+            x = a[8 * k:8 * k + 8].as_signed()
+            t = Signal(signed(10), name=f"ti8_t{k}")
+            m.d.comb += t.eq(Mux(b[2 * k], Mux(b[2 * k + 1], -x, x), 0))
+            lanes.append(t)
+        ti8 = Signal(w, name="ti8_sum")
+        m.d.comb += ti8.eq(c + lanes[0] + lanes[1])
+        with m.If((op == OP_TERNARY) & rm[2] & (rm[:2] != 0)):
+            m.d.comb += [is_ext.eq(1), res.eq(ti8)]
     with m.Switch(op):
         for code in range(16):
             if code in served:

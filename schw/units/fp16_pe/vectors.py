@@ -361,6 +361,26 @@ def _expmod_k(rng, n):
     return k & 0xFFFF
 
 
+def _ternary_i8_rows(rng, w: int, exhaustive: bool, sample: int) -> dict:
+    """ternary op rows in the int8 mode (rm 5..7). ``exhaustive``: every a (both int8 lanes) with
+    every b[3:0] (both weights, all 16 codes), b[15:4] random: 1,048,576 rows; else ``sample``
+    rows. c random, a quarter of it at the wrap-around edges of the width-bit accumulator."""
+    if exhaustive:
+        a = np.tile(np.arange(1 << 16, dtype=np.int64), 16)
+        b = np.repeat(np.arange(16, dtype=np.int64), 1 << 16) | (rng.integers(0, 1 << 12, 1 << 20) << 4)
+    else:
+        edge = np.array([0x00, 0x01, 0x7F, 0x80, 0x81, 0xFF], dtype=np.int64)
+        lane = lambda: np.where(rng.random(sample) < .3, rng.choice(edge, sample), rng.integers(0, 256, sample))  # noqa: E731
+        a = lane() | (lane() << 8)
+        b = rng.integers(0, 1 << 16, sample)
+    n = len(a)
+    top = 1 << (w - 1)
+    near = np.array([top - 1, top - 2, top, top + 1, (1 << w) - 1, 0, 1, (1 << w) - 256], dtype=np.int64)
+    c = np.where(rng.random(n) < .25, rng.choice(near, n), rng.integers(0, 1 << w, n, dtype=np.int64))
+    return {"op": np.full(n, _EXT_CODES["ternary"], dtype=np.int64), "rm": rng.integers(5, 8, n),
+            "a": a, "b": b, "c": c}
+
+
 def ext_vectors(ops, seed: int, acc: str = "fp16", exhaustive: bool = True, sample: int = 4000) -> dict:
     """Vectors for the optional ops in ``ops`` (--ops names) and for the op codes left out.
 
@@ -368,7 +388,8 @@ def ext_vectors(ops, seed: int, acc: str = "fp16", exhaustive: bool = True, samp
     five rounding modes (exp2 and log2 twice: b[0] = 0 and 1, base 2 and base e; expmod: a
     seeded k per row from :func:`_expmod_k`); ternary, xnor and
     bool 100,000 seeded rows each (ternary: weighted a and c, b random with all its bits; bool:
-    rm 0..7). Otherwise ``sample`` rows per op (unary: edge-weighted a). Left-out codes: 500 rows
+    rm 0..7); ternary_i8 (the ternary op with rm 5..7): every a with every b[3:0]
+    (:func:`_ternary_i8_rows`). Otherwise ``sample`` rows per op (unary: edge-weighted a). Left-out codes: 500 rows
     each. Rows are grouped by op; :func:`schw.units.fp16_pe.harness.interleave` mixes them."""
     _check_acc(acc)
     w = result_width(acc)
@@ -386,6 +407,9 @@ def ext_vectors(ops, seed: int, acc: str = "fp16", exhaustive: bool = True, samp
         return rng.integers(0, 1 << w, n, dtype=np.int64)
 
     for name in ops:
+        if name == "ternary_i8":
+            parts.append(_ternary_i8_rows(rng, w, exhaustive, sample))
+            continue
         code = _EXT_CODES.get(name)
         if code is None:
             continue
