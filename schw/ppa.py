@@ -24,7 +24,11 @@ MAC). The figures, at the clock period ``clock_ns`` (default: the critical path,
 the unit's fast gate-level harness with every result checked; the energy is counted over the
 cycles in which those operations enter (from the first to the last vector's issue cycle), so
 ``energy_per_op_pj`` is the energy of one such operation in a full pipeline of them. Units with
-ops: :data:`OPS` (fp16-pe).
+ops: :data:`OPS` (fp16-pe, its optional ops when ``--ops`` generates them; fp32-sfu); the
+names allowed depend on the ops the parameters generate (:func:`allowed_ops`).
+
+``hier`` (``schw ppa pe-array --hier``): :func:`hier_ppa`, the report of :func:`array_ppa`'s
+hierarchical flow in this report's shape.
 
 Energy follows the liberty's tables (``convention="liberty"``: a transition costs its own rise
 or fall table); see docs/power.md for how that relates to Debian's OpenSTA 2.0.17.
@@ -49,6 +53,8 @@ from .output import prepare_dir, write_atomic
 from .units.fp16_pe import harness as fp16_harness
 from .units.fp16_pe import vectors as fp16_vectors
 from .units.fp16_pe.contract import EXT_OPS
+from .units.fp32_sfu import params as sfu_params
+from .units.fp32_sfu import vectors as sfu_vectors
 from .verify import regression
 
 #: default number of random vectors of the gate-level activity run (corners come on top)
@@ -67,9 +73,10 @@ OPS = {
                 "recip": ("recip",), "rsqrt": ("rsqrt",), "exp2": ("exp2",), "exp": ("exp2",), "log2": ("log2",),
                 "ln": ("log2",), "expmod": ("expmod",), "ternary": ("ternary",), "xnor": ("xnor",),
                 "bool": ("bool",)},
+    "fp32-sfu": {o: (o,) for o in sfu_params.OPS},
 }
 #: fp16-pe: the --ops group that generates each op (the others are their own group)
-_FP16_GROUP = {"min": "minmax", "max": "minmax", "lt": "cmp", "le": "cmp", "eq": "cmp"}
+_OP_GROUP = {"min": "minmax", "max": "minmax", "lt": "cmp", "le": "cmp", "eq": "cmp"}
 #: fp16-pe --op names whose rows set b[0] (1: base e), on top of the bits of b the op reads
 _FP16_B0 = {"exp2": 0, "exp": 1, "log2": 0, "ln": 1}
 #: fp16-pe: the bits of b each op code reads (bool's ~a, rm[1:0] = 3, reads none: masked per row)
@@ -87,7 +94,7 @@ def allowed_ops(unit, params=None) -> tuple[str, ...]:
     chosen = getattr(params, "op_set", None)
     if chosen is None:
         return tuple(ops)
-    return tuple(name for name, drives in ops.items() if all(_FP16_GROUP.get(d, d) in chosen for d in drives))
+    return tuple(name for name, drives in ops.items() if all(_OP_GROUP.get(d, d) in chosen for d in drives))
 
 
 def check_op(unit, op, activity="sim", params=None):
@@ -140,6 +147,52 @@ def fp16_op_vectors(params, op: str, count: int, seed: int) -> dict:
     return inputs
 
 
+def sfu_op_vectors(params, op: str, count: int, seed: int) -> dict:
+    """The ``count`` vectors of an fp32-sfu ``--op`` run (arrays op, rm, a, k): the vector
+    generator's seeded random rows of that op alone (without its directed rows); f16_to_f32, which
+    has no random rows, a seeded sample of its 65,536 binary16 patterns (rm = pattern index mod 5).
+    What the op does not read is held at 0: k except for scale, a[31:16] for f16_to_f32."""
+    if op == "f16_to_f32":
+        v = sfu_vectors.generate(seed, 0, ops=(op,), exhaustive=False)
+        rng = np.random.default_rng([seed, 0x5F1])
+        idx = np.concatenate([rng.permutation(len(v["op"])) for _ in range(-(-count // len(v["op"])))])[:count]
+        inputs = {q: np.asarray(x[idx], dtype=np.int64) for q, x in v.items()}
+        inputs["a"] &= 0xFFFF
+    else:
+        v = sfu_vectors.generate(seed, count, ops=(op,), exhaustive=False)
+        inputs = {q: np.asarray(x[len(x) - count:], dtype=np.int64) for q, x in v.items()}
+    if op != "scale":
+        inputs["k"] = np.zeros_like(inputs["k"])
+    if len(inputs["op"]) != count or (inputs["op"] != sfu_params.OPS[op]).any():
+        raise ToolError(f"the {op} vectors hold {len(inputs['op'])} rows of that op for {count} asked")
+    return inputs
+
+
+def _stream_window(waves: Path, nl, library, count: int, op: str):
+    """Toggles over the ``count`` cycles in which the vectors of a bubble-free fast-harness run
+    enter (the fp16 harness and :mod:`schw.stream_harness` share the timing: vector i at
+    20 + 10 i ns, taken in at the rising edge 5 ns later)."""
+    start = _FP16_FIRST_NS - _FP16_PERIOD_NS / 20
+    act = power.activity_from_waveform(waves, nl, library, start_ns=start, end_ns=start + count * _FP16_PERIOD_NS)
+    if act.cycles != count:
+        raise ToolError(f"the activity window of the {op} run holds {act.cycles:g} clock edges for {count} vectors "
+                        "(has the harness's timing changed?)")
+    return act, [start, start + count * _FP16_PERIOD_NS]
+
+
+def _sfu_op_activity(unit, params, gl, op: str, count: int, seed: int, waves: Path, nl, library):
+    """Gate-level activity of fp32-sfu running only ``op``: the ``count`` vectors of
+    :func:`sfu_op_vectors`, back to back, through its stream harness on Icarus (the waveform from
+    a dump wrapper around the netlist), every result and flag checked; toggles over the ``count``
+    cycles in which they enter."""
+    inputs = sfu_op_vectors(params, op, count, seed)
+    rep = unit.check(params, "icarus", inputs, rtl=gl.sources, top=gl.top, seed=seed, bubbles=0.0, waves=waves)
+    rep.raise_if_failed()
+    act, window = _stream_window(waves, nl, library, count, op)
+    return act, {"simulator": "icarus (gate level, fp32-sfu stream harness, no bubbles)", "vectors": rep.vectors,
+                 "seed": seed, "op": op, "ops": [op], "window_ns": window}
+
+
 def _fp16_op_activity(unit, params, gl, op: str, count: int, seed: int, waves: Path, nl, library):
     """Gate-level activity of fp16-pe running only ``op``: the ``count`` seeded vectors of
     :func:`fp16_op_vectors`, back to back, through the fast harness on Icarus, every result checked;
@@ -150,13 +203,9 @@ def _fp16_op_activity(unit, params, gl, op: str, count: int, seed: int, waves: P
                              waves=waves)
     rep.raise_if_failed()
     # the window: the edges that take in vector 0 .. count-1 and the input changes before each
-    start = _FP16_FIRST_NS - _FP16_PERIOD_NS / 20
-    act = power.activity_from_waveform(waves, nl, library, start_ns=start, end_ns=start + count * _FP16_PERIOD_NS)
-    if act.cycles != count:
-        raise ToolError(f"the activity window of the {op} run holds {act.cycles:g} clock edges for {count} vectors "
-                        "(has the fp16 harness's timing changed?)")
+    act, window = _stream_window(waves, nl, library, count, op)
     sim = {"simulator": "icarus (gate level, fp16 fast harness, no bubbles)", "vectors": rep.vectors,
-           "seed": seed, "op": op, "ops": names, "window_ns": [start, start + count * _FP16_PERIOD_NS]}
+           "seed": seed, "op": op, "ops": names, "window_ns": window}
     if op in _FP16_B0:
         sim["b0"] = _FP16_B0[op]
     return act, sim
@@ -216,8 +265,8 @@ def ppa(unit, params, liberty: str | Path | None = "osu018", clock_ns: float | N
         library = liberty_lib.load(lib.liberty)
         nl = power.read_netlist(netlist, lib, top)
         if op is not None:
-            activity_, sim = _fp16_op_activity(unit, params, gl, op, count, seed, work / f"{top}.{op}.vcd", nl,
-                                               library)
+            run_op = _sfu_op_activity if unit.name == "fp32-sfu" else _fp16_op_activity
+            activity_, sim = run_op(unit, params, gl, op, count, seed, work / f"{top}.{op}.vcd", nl, library)
         elif act == "sim":
             waves = work / f"{top}.vcd"
             rep = regression(unit, params, "icarus", seed=seed, count=count, netlist=True, liberty=lib.liberty,

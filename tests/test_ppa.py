@@ -182,7 +182,29 @@ def test_fp16_energy_of_the_optional_ops(tools_ready):
     assert len({r["area_um2"] for r in rows.values()}) == 1  # one netlist
 
 
+def test_fp32_sfu_energy_per_op_of_the_exact_ops(tools_ready):
+    """fp32-sfu --ops exact (three ops) --op OP: that op alone, back to back, every result checked,
+    the window exactly its 30 cycles, k held at 0 except for scale and a[31:16] at 0 for
+    f16_to_f32. A binary16 -> binary32 widening (16 input bits, no rounding) costs less than the
+    rounding binary32 -> binary16 narrowing of random 32-bit words."""
+    from schw.ppa import sfu_op_vectors
+
+    u = get("fp32-sfu")
+    p = u.Params(ops="exact")
+    v = sfu_op_vectors(p, "f16_to_f32", 30, seed=1)
+    assert (v["op"] == 0).all() and v["a"].max() < 1 << 16 and not v["k"].any()
+    assert sfu_op_vectors(p, "scale", 30, seed=1)["k"].any()
+    rows = {op: ppa(u, p, activity="sim", vectors=30, op=op) for op in ("f16_to_f32", "f32_to_f16")}
+    for op, r in rows.items():
+        _consistent(r)
+        sim = r["details"]["simulation"]
+        assert r["op"] == op and sim["ops"] == [op] and sim["vectors"] == 30 and r["details"]["cycles"] == 30
+        assert r["energy_per_op_pj"] > 0
+    assert rows["f16_to_f32"]["energy_per_op_pj"] < rows["f32_to_f16"]["energy_per_op_pj"]
+
+
 @pytest.mark.parametrize("unit, args, allowed", [
+    ("fp32-sfu", ["--ops", "exact", "--op", "recip"], ["--ops exact: f16_to_f32, f32_to_f16, scale, got 'recip'"]),
     ("fp16-pe", ["--op", "div"], ["fma", "mul", "add", "minmax", "compare"]),
     ("fp16-pe", ["--op", "recip"], ["--ops fma,mul,add,minmax,cmp", "fma, mul, add, min, max, minmax, lt, le, eq, "
                                     "compare, got 'recip'"]),
