@@ -164,7 +164,7 @@ class StreamHarness:
                 cmd = [tools.find("verilator").path, "--cc", "--exe", "--build", "-j", "2", "-O3",
                        "--x-assign", "fast", "--x-initial", "fast", "--noassert", "-Wno-fatal", "-Wno-lint",
                        "-Wno-style", "--top-module", top, "--prefix", "Vdut", "-CFLAGS", "-O1",
-                       "--Mdir", "obj", "-o", "harness", "-MAKEFLAGS", "CFG_CXXFLAGS_PCH_I=-include",
+                       "--Mdir", "obj", "-o", "harness", *runner.VERILATOR_PCH_FIX,
                        "harness.cpp", *[str(s) for s in sources]]
                 _run(cmd, d, f"verilator build of the {self.label} harness around {top}")
             else:

@@ -26,10 +26,6 @@ from .output import generate, prepare_dir, write_atomic
 
 #: how a value with X or Z bits (``None`` from a testbench) appears in a mismatch
 X = "X"
-#: Verilator arguments of a gate-level cocotb build: a netlist is big enough for Verilator to
-#: split the model into several C++ files, and the PyPI wheel's verilated.mk then fails on its
-#: precompiled header ("Vtop__pch.h.fast: linker input file not found"); one file avoids it
-GATE_VERILATOR_ARGS = ["--output-split", "0", "--output-split-cfuncs", "0"]
 
 
 def shown(value):
@@ -201,7 +197,7 @@ def regression(unit, params, sim: str, *, rtl: list[Path] | None = None, top: st
             write_atomic({keep / gate.netlist.name: gate.netlist.read_text(),
                           keep / "synth.json": json.dumps(gate.synth, indent=2)})
     report = _run(unit, params, sim, custom, rtl=rtl, top=top, seed=seed, count=count, keep=keep, full=full,
-                  waves=waves, build_args=GATE_VERILATOR_ARGS if gate is not None and sim == "verilator" else None)
+                  waves=waves)
     if gate is not None:
         report.details["gate_level"] = {
             "library": gate.library, "netlist": str(gate.netlist), "cells": str(gate.cells),
@@ -218,7 +214,7 @@ def _accepts(fn, name: str) -> bool:
     return name in params or any(q.kind is inspect.Parameter.VAR_KEYWORD for q in params.values())
 
 
-def _run(unit, params, sim, custom, *, rtl, top, seed, count, keep, full, waves, build_args) -> Report:
+def _run(unit, params, sim, custom, *, rtl, top, seed, count, keep, full, waves) -> Report:
     from schw.sim import runner
 
     if custom is not None:  # units with their own driver (e.g. pe-array) build their own Report
@@ -242,7 +238,7 @@ def _run(unit, params, sim, custom, *, rtl, top, seed, count, keep, full, waves,
             "seed": seed,
             **unit.testbench_config(params),
         }
-        results = runner.run(sim, sources, top, unit.testbench, job, keep=keep, waves=waves, build_args=build_args)
+        results = runner.run(sim, sources, top, unit.testbench, job, keep=keep, waves=waves)
     violations = list(results.get("violations", []))
     n, done = len(next(iter(inputs.values()))), int(results["vectors"])
     if done < n:  # the testbench stopped early (a done that never came): check what finished

