@@ -307,6 +307,23 @@ def test_cycle_formulas_single_tile():
     assert timing.total_steps(w, prog.k_steps) == 4 + 9 + 4 + 6 - 1  # R + M + R + C - 1
 
 
+def test_cycle_timing_restates_the_step_formulas():
+    """The cycle model's timing object (one per PE type) holds the step formulas, in cycles."""
+    for pe, extra in (("int8", {}), ("fp16", {}), ("sc", {"length": 8}), ("hfp8", {})):
+        for (r, c), df in ((s, d) for s in SHAPES for d in DATAFLOWS):
+            p = P(rows=r, cols=c, pe=pe, dataflow=df, **extra)
+            t, S = timing.cycle_timing(p), p.step_cycles
+            assert (t.period, t.first_row) == (S, timing.steps(p, "first_row") * S)
+            assert t.quiet_cycles == timing.quiet_cycles(p) == (timing.steps(p, "last_row") + 1) * S
+            if df == "os":
+                assert (t.row_spacing, t.last_spacing) == (S, r)
+            else:
+                assert (t.weight_tick, t.weight_load, t.reload_gap) == (S, r, r + c - 2)
+            for tiles in ([1], [3, 1, 9], [r, 2 * r]):
+                steps = timing.total_steps(p, tiles)
+                assert t.analytic(tiles) == ((steps - 1) * S + 1, steps)
+
+
 # -- timing: one statement (schw.units.pe_array.timing), read by every consumer ----------------------
 def _one_problem(p, M, N, K):
     return golden.build_program(p, [golden.Problem(np.ones((M, K), int), np.ones((K, N), int))])

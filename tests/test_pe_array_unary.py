@@ -205,6 +205,24 @@ def test_single_tile_latencies():
     assert pred["outputs"][0] == 16 + 16 + 4 + 6 - 1
 
 
+def test_cycle_timing_holds_the_unary_cycle_formulas():
+    """The cycle model's timing object for --pe unary: unary_timing's formulas, in cycles (weights
+    any cycle, result rows one cycle apart)."""
+    for (r, c), kw in CASES:
+        for df in DATAFLOWS:
+            p = _p((r, c), df, **kw)
+            t, T = timing.cycle_timing(p), p.step_cycles
+            assert (t.period, t.first_row) == (T, unary_timing.first_row(p)) and t.first_row == T + r + c - 1
+            assert t.quiet_cycles == timing.quiet_cycles(p) == unary_timing.last_row(p) + 1
+            if df == "os":
+                assert (t.row_spacing, t.last_spacing) == (1, unary_timing.last_spacing(p))
+            else:
+                assert (t.weight_tick, t.weight_load, t.reload_gap) == (1, r, r + c - 1)
+            for tiles in ([1], [3, 1, 9], [r, 2 * r]):
+                cycles = unary_timing.total_cycles(p, tiles)
+                assert t.analytic(tiles) == (cycles, -(-cycles // T))
+
+
 # -- simulation ---------------------------------------------------------------------------------------
 def _run(p, sim, count=2, **kw):
     rep = regression(UNIT, p, sim, count=count, **kw)

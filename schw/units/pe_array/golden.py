@@ -9,8 +9,10 @@ bit; sc results are sums of :func:`schw.units.sc_dot.golden.dot_counts`.
 :func:`build_program` tiles GEMM problems of any shape onto the array: the streams of port
 values a testbench drives, the output rows it must see (in order) and the assembled result.
 :func:`cycle_model` predicts, cycle by cycle, when each input is accepted and when each output
-row appears (the ``in_ready``/``w_ready`` rules and latencies of :mod:`.timing`);
-:func:`cycle_report` compares a measured total with the closed form :func:`.timing.total_steps`.
+row appears (the ``in_ready``/``w_ready`` rules and latencies of the PE type's
+:class:`.timing.CycleTiming`: the step formulas of :mod:`.timing`, or the unary array's cycle
+formulas of :mod:`.unary_timing`); :func:`cycle_report` compares a measured total with its closed
+form (:meth:`.timing.CycleTiming.analytic`).
 """
 
 from __future__ import annotations
@@ -225,13 +227,13 @@ def build_program(p: PeArrayParams, problems: list[Problem]) -> Program:
 # ---------------------------------------------------------------------------------------------
 # cycles
 def cycle_model(p: PeArrayParams, prog: Program, gaps: dict | None = None) -> dict:
-    """Cycle-accurate prediction of the handshake (cycle 0 = first cycle after reset).
+    """Cycle-accurate prediction of the handshake (cycle 0 = first cycle after reset), for every
+    PE type: the rules and latencies of its :class:`.timing.CycleTiming`.
 
     ``gaps[stream][i]``: cycles the driver holds valid low before presenting item i.
     Returns accept cycles per stream and the cycle of every expected output row."""
-    if p.pe == "unary":
-        return unary_golden.cycle_model(p, prog, gaps)
-    R, P = p.R, p.step_cycles
+    tm = timing.cycle_timing(p)
+    R, P = p.R, tm.period
     gaps = gaps or {}
     names = list(prog.streams)
     n = {s: len(prog.streams[s]) for s in names}
@@ -239,15 +241,14 @@ def cycle_model(p: PeArrayParams, prog: Program, gaps: dict | None = None) -> di
     idle = {s: (gaps.get(s, [0])[0] if n[s] else 0) for s in names}
     accepts = {s: [] for s in names}
     outs = []
-    first_row = timing.steps(p, "first_row")  # output row latency
     if p.dataflow == "os":
-        spacing = timing.steps(p, "last_spacing")
+        spacing = tm.last_spacing
         since_last = spacing
     else:
-        gap, load = timing.steps(p, "reload_gap"), timing.steps(p, "weight_load")
+        gap, load, tick = tm.reload_gap, tm.weight_load, tm.weight_tick
         first_pending, w_count, since_first = True, 0, gap
     t = 0
-    limit = 10_000_000
+    limit = 50_000_000
     while any(idx[s] < n[s] for s in names):
         step = t % P == 0
         valid = {}
@@ -259,8 +260,8 @@ def cycle_model(p: PeArrayParams, prog: Program, gaps: dict | None = None) -> di
                 valid[s] = False
             else:
                 valid[s] = True
+        item = prog.streams["in"][idx["in"]] if valid["in"] else None
         if p.dataflow == "os":
-            item = prog.streams["in"][idx["in"]] if valid["in"] else None
             last = bool(item and item["in_last"])
             acc = valid["in"] and step and (not last or since_last >= spacing)
             if step:
@@ -268,16 +269,14 @@ def cycle_model(p: PeArrayParams, prog: Program, gaps: dict | None = None) -> di
                     since_last = 1
                 elif since_last < spacing:
                     since_last += 1
-            if acc:
-                accepts["in"].append(t)
-                if last:
-                    outs += [t + (first_row + i) * P for i in range(R)]
+            if acc and last:
+                outs += [t + tm.first_row + i * tm.row_spacing for i in range(R)]
             accepted = {"in": acc}
         else:
-            item = prog.streams["in"][idx["in"]] if valid["in"] else None
+            w_tick = t % tick == 0
             in_acc = valid["in"] and step and (not first_pending or w_count == load)
-            w_acc = valid["w"] and step and since_first >= gap and w_count < load
-            if step:
+            w_acc = valid["w"] and w_tick and since_first >= gap and w_count < load
+            if w_tick:  # in_acc implies w_tick: a step cycle is a weight tick
                 was_first = first_pending
                 if in_acc:
                     first_pending = bool(item["in_last"])
@@ -287,13 +286,11 @@ def cycle_model(p: PeArrayParams, prog: Program, gaps: dict | None = None) -> di
                     w_count += int(w_acc)
                     since_first = min(since_first + 1, gap)
             if in_acc:
-                accepts["in"].append(t)
-                outs.append(t + first_row * P)
-            if w_acc:
-                accepts["w"].append(t)
+                outs.append(t + tm.first_row)
             accepted = {"in": in_acc, "w": w_acc}
         for s in names:
             if accepted.get(s):
+                accepts[s].append(t)
                 idx[s] += 1
                 if idx[s] < n[s]:
                     g = gaps.get(s)
@@ -306,16 +303,12 @@ def cycle_model(p: PeArrayParams, prog: Program, gaps: dict | None = None) -> di
 
 def cycle_report(p: PeArrayParams, prog: Program, measured_end: int | None) -> dict:
     """SCALE-Sim style compute report: total cycles measured vs analytic, utilization."""
-    if p.pe == "unary":
-        return unary_golden.cycle_report(p, prog, measured_end)
-    steps = timing.total_steps(p, prog.k_steps)
-    P = p.step_cycles
+    analytic_cycles, steps = timing.cycle_timing(p).analytic(prog.k_steps)
     kk = p.inputs if p.pe == "sc" else 1
     pe_steps = p.R * p.C * steps
-    analytic_cycles = timing.total_cycles(p, steps)
     return {
         "rows": p.R, "cols": p.C, "pe": p.pe, "dataflow": p.dataflow,
-        "step_cycles": P,
+        "step_cycles": p.step_cycles,
         "tiles": len(prog.k_steps),
         "total_cycles_measured": measured_end,
         "total_cycles_analytic": analytic_cycles,

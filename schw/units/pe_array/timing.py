@@ -9,7 +9,8 @@ publishes and :func:`steps` evaluates the same text. Read by:
 * ``contract``: the manifest's ``formulas`` and the timing phrases of ``ports_doc`` and ``draining``;
 * ``unit``: ``latency_cycles`` (:func:`latency_cycles`);
 * ``golden``: the cycle model's ready rules and output cycles, and the cycle report's closed-form
-  total (:func:`total_steps`, :func:`total_cycles`);
+  total, through the :class:`CycleTiming` object of :func:`cycle_timing` (which holds the unary
+  array's cycle formulas of :mod:`.unary_timing` the same way: one cycle model for every PE type);
 * ``harness``: how long the testbench keeps watching for extra rows, and its timeout (:func:`quiet_cycles`);
 * ``rtl``: the ready rules of the Amaranth array;
 * docs/pe_array.md: the latency table (:func:`markdown_table`; the tests check the page holds it).
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import functools
 import re
+from dataclasses import dataclass
 
 from . import unary_timing
 
@@ -73,16 +75,58 @@ def steps(p, name: str, **values) -> int | float:
 
 def latency_cycles(p) -> int:
     """Cycles from the accepted in_last (os) or row (ws) to the first result row it brings."""
-    if p.pe == "unary":
-        return unary_timing.latency_cycles(p)
-    return steps(p, "first_row") * p.step_cycles
+    return cycle_timing(p).first_row
 
 
 def quiet_cycles(p) -> int:
     """Cycles after a tile's last input by which all of its result rows have appeared (plus one)."""
+    return cycle_timing(p).quiet_cycles
+
+
+@dataclass(frozen=True)
+class CycleTiming:
+    """One PE type's handshake timing in clock cycles: what the cycle model
+    (:func:`.golden.cycle_model`) runs and the closed form its report compares with.
+
+    Inputs are accepted only in step cycles (``t % period == 0``); ws weight pushes only in
+    cycles ``t % weight_tick == 0``, and the weight-load state (pushes buffered, the reload gap)
+    advances in those cycles. int8/fp16/sc/hfp8: the step formulas above times ``period``
+    (= step_cycles; weights move once per step); unary: :mod:`.unary_timing` (streams move one
+    PE per cycle, so weights may be pushed in any cycle and rows are one cycle apart)."""
+    p: object
+    period: int               # cycles per step
+    first_row: int            # accepted in_last (os) / row (ws) to result row 0 (os) / its row (ws)
+    row_spacing: int          # os: cycles between the R result rows of a tile
+    last_spacing: int | None  # os: steps from an accepted in_last until the next may be accepted
+    weight_tick: int | None   # ws: cycles per weight-push opportunity
+    weight_load: int | None   # ws: pushes per tile; a tile's first row waits for all of them
+    reload_gap: int | None    # ws: weight ticks after a tile's first row before w_ready opens
+
+    @property
+    def quiet_cycles(self) -> int:
+        """Cycles after a tile's last input by which all of its result rows are out, plus one."""
+        return self.first_row + (self.p.R if self.p.dataflow == "os" else 1) * self.row_spacing
+
+    def analytic(self, tiles: list[int]) -> tuple[int, int]:
+        """The closed form for gap-free streaming, (cycles, steps) from cycle 0 to the last result
+        row inclusive. ``tiles``: K of each os tile, or M of each ws tile, in order."""
+        if self.p.pe == "unary":
+            cycles = unary_timing.total_cycles(self.p, tiles)
+            return cycles, -(-cycles // self.period)
+        n = total_steps(self.p, tiles)
+        return total_cycles(self.p, n), n
+
+
+def cycle_timing(p) -> CycleTiming:
+    """The :class:`CycleTiming` of ``p``'s PE type and dataflow."""
+    os_, P = p.dataflow == "os", p.step_cycles
     if p.pe == "unary":
-        return unary_timing.quiet_cycles(p)
-    return (steps(p, "last_row") + 1) * p.step_cycles
+        u = unary_timing
+        return CycleTiming(p, P, u.first_row(p), 1, u.last_spacing(p) if os_ else None,
+                           None if os_ else 1, None if os_ else p.R, None if os_ else u.reload_gap(p))
+    return CycleTiming(p, P, steps(p, "first_row") * P, P, steps(p, "last_spacing") if os_ else None,
+                       None if os_ else P, None if os_ else steps(p, "weight_load"),
+                       None if os_ else steps(p, "reload_gap"))
 
 
 def total_steps(p, tiles: list[int]) -> int:

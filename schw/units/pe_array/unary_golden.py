@@ -1,10 +1,11 @@
-"""Golden model and cycle model of the unary pe-array (``--pe unary``; NumPy only).
+"""Golden model of the unary pe-array (``--pe unary``; NumPy only).
 
 One product of a step is ``(-1)^(s_a ^ s_b) * count[m_a, m_b]`` where
 ``count[x, y] = #{j < T : ra[j] < x and rb[j] < y}`` over the T cycles of the step (the edge
 codes of :func:`edge_codes`; see :mod:`.unary_params`). Both dataflows count the same thing:
 every PE sees its two streams from the first cycle of its window on, whatever its position.
-Accumulators wrap modulo ``2^counter``.
+Accumulators wrap modulo ``2^counter``. The cycle model is the one of :mod:`.golden`, run on
+the unary array's :class:`.timing.CycleTiming` (its cycle formulas are in :mod:`.unary_timing`).
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ import numpy as np
 
 from schw.sc.golden import sng_codes
 
-from . import unary_timing
 from .unary_params import sng_spec
 
 
@@ -89,89 +89,3 @@ def encode(p, x) -> np.ndarray:
     x = np.asarray(x, dtype=np.float64)
     mag = np.minimum(np.rint(np.abs(x) * (1 << p.width)), (1 << p.width) - 1).astype(np.int64)
     return np.where((x < 0) & (mag > 0), mag | (1 << p.width), mag)
-
-
-# ---------------------------------------------------------------------------------------------
-def cycle_model(p, prog, gaps: dict | None = None) -> dict:
-    """Cycle by cycle: when each input/weight item is accepted and when each row appears."""
-    R, T = p.R, p.step_cycles
-    gaps = gaps or {}
-    names = list(prog.streams)
-    n = {s: len(prog.streams[s]) for s in names}
-    idx = dict.fromkeys(names, 0)
-    idle = {s: (gaps.get(s, [0])[0] if n[s] else 0) for s in names}
-    accepts = {s: [] for s in names}
-    outs = []
-    lat = unary_timing.first_row(p)
-    if p.dataflow == "os":
-        spacing = unary_timing.last_spacing(p)
-        since_last = spacing
-    else:
-        gap = unary_timing.reload_gap(p)
-        first_pending, w_count, since_first = True, 0, gap
-    t = 0
-    while any(idx[s] < n[s] for s in names):
-        step = t % T == 0
-        valid = {}
-        for s in names:
-            if idx[s] >= n[s]:
-                valid[s] = False
-            elif idle[s] > 0:
-                idle[s] -= 1
-                valid[s] = False
-            else:
-                valid[s] = True
-        item = prog.streams["in"][idx["in"]] if valid["in"] else None
-        if p.dataflow == "os":
-            last = bool(item and item["in_last"])
-            acc = valid["in"] and step and (not last or since_last >= spacing)
-            if step:
-                if acc and last:
-                    since_last = 1
-                elif since_last < spacing:
-                    since_last += 1
-            if acc and last:
-                outs += [t + lat + i for i in range(R)]
-            accepted = {"in": acc}
-        else:
-            in_acc = valid["in"] and step and (not first_pending or w_count == R)
-            w_acc = valid["w"] and since_first >= gap and w_count < R
-            was_first = first_pending
-            if in_acc:
-                first_pending = bool(item["in_last"])
-                outs.append(t + lat)
-            if in_acc and was_first:
-                w_count, since_first = 0, 1
-            else:
-                w_count += int(w_acc)
-                since_first = min(since_first + 1, gap)
-            accepted = {"in": in_acc, "w": w_acc}
-        for s in names:
-            if accepted.get(s):
-                accepts[s].append(t)
-                idx[s] += 1
-                if idx[s] < n[s]:
-                    g = gaps.get(s)
-                    idle[s] = g[idx[s]] if g is not None else 0
-        t += 1
-        if t > 50_000_000:
-            raise RuntimeError("cycle model did not terminate")
-    return {"accepts": accepts, "outputs": outs, "end": (max(outs) + 1) if outs else t}
-
-
-def cycle_report(p, prog, measured_end: int | None) -> dict:
-    analytic = unary_timing.total_cycles(p, prog.k_steps)
-    steps = -(-analytic // p.step_cycles)
-    pe_steps = p.R * p.C * steps
-    return {
-        "rows": p.R, "cols": p.C, "pe": p.pe, "dataflow": p.dataflow,
-        "step_cycles": p.step_cycles,
-        "tiles": len(prog.k_steps),
-        "total_cycles_measured": measured_end,
-        "total_cycles_analytic": analytic,
-        "total_steps_analytic": steps,
-        "useful_macs": prog.macs,
-        "pe_steps": pe_steps,
-        "compute_util_pct": round(100.0 * prog.macs / pe_steps, 3) if pe_steps else 0.0,
-        "agree": measured_end == analytic,
-    }

@@ -3,8 +3,10 @@
 A step is ``T = L >> et`` cycles; an input item (os: a column of A and a row of B; ws: a row of
 A) is accepted only in a step cycle (cycle 0 after reset and every T after) and its streams run
 during the T cycles after it. The streams move one PE per cycle, so the skew costs R + C cycles
-per tile, not R + C steps. Read by golden (cycle model, report), harness (``quiet_cycles``),
-unit (``latency_cycles``) and contract; the Verilog templates implement the same rules.
+per tile, not R + C steps. Read by :func:`.timing.cycle_timing` (the unary array's
+:class:`.timing.CycleTiming`, which the one cycle model of :mod:`.golden`, the harnesses and the
+unit read), by contract and by the RTL's template values; the Verilog templates implement the same
+rules.
 """
 
 from __future__ import annotations
@@ -28,14 +30,6 @@ def first_row(p) -> int:
 
 def last_row(p) -> int:
     return first_row(p) + (p.R - 1 if p.dataflow == "os" else 0)
-
-
-def latency_cycles(p) -> int:
-    return first_row(p)
-
-
-def quiet_cycles(p) -> int:
-    return last_row(p) + 1
 
 
 def ws_period(p) -> int:
