@@ -2,12 +2,18 @@
 
     python bench/bench_pe_array_hfp8.py [--size 8] [--liberties schw45,osu018] [--configs NAME,...]
                                         [--calibrate] [--json FILE]
+    python bench/bench_pe_array_hfp8.py --timing [--size 2] [--configs NAME,...]
 
 Per configuration and liberty: hierarchical synthesis (``schw.synth.synthesize_hierarchical``,
 what ``schw synth pe-array --hier-plain`` runs; ``--calibrate``: ``--hier``): the PE module alone
 (one Yosys run), R*C of it plus the shell (skew, drain, de-skew, control; flat, PEs as
 blackboxes). Prints one row per run (PE µm², shell µm², array µm², flip-flops, Yosys time) and
 the ratios of each PE and array to the int8 and fp16 ones of the same dataflow.
+
+``--timing``: ``schw ppa`` (``schw.ppa.ppa``: flat Yosys on osu018, OpenSTA, energy from the
+gate-level regression with 2 random problems) of the size x size arrays of :data:`TIMING`, one
+row each: critical path, Fmax, area, flip-flops, energy per MAC; the same figures as
+``schw ppa pe-array --rows 2 --pe hfp8 <options> --vectors 2``.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ import json
 import sys
 import time
 
+from schw.ppa import ppa
 from schw.registry import get
 from schw.synth import synthesize_hierarchical
 
@@ -39,6 +46,38 @@ CONFIGS = {
     "hfp8-ws-cl4": {"pe": "hfp8", "dataflow": "ws", "chunk": 4},
     "hfp8-ws-cl4-sr": {"pe": "hfp8", "dataflow": "ws", "chunk": 4, "acc_round": "sr"},
 }
+
+#: --timing: name -> PeArrayParams keywords (ws with chunks: where the fold sits on the critical path)
+TIMING = {
+    "hfp8-os": {"pe": "hfp8"},
+    "hfp8-os-cl4": {"pe": "hfp8", "chunk": 4},
+    "hfp8-ws": {"pe": "hfp8", "dataflow": "ws"},
+    "hfp8-ws-cl1": {"pe": "hfp8", "dataflow": "ws", "chunk": 1},
+    "hfp8-ws-cl2": {"pe": "hfp8", "dataflow": "ws", "chunk": 2},
+    "hfp8-ws-cl16": {"pe": "hfp8", "dataflow": "ws", "chunk": 16},
+    "hfp8-ws-cl2-sr": {"pe": "hfp8", "dataflow": "ws", "chunk": 2, "acc_round": "sr"},
+}
+
+
+def measure_timing(name: str, size: int) -> dict:
+    p = P(rows=size, **TIMING[name])
+    t0 = time.perf_counter()
+    r = ppa(UNIT, p, "osu018", vectors=2)
+    return {"config": name, "size": size, "critical_path_ns": round(r["critical_path_ns"], 2),
+            "fmax_mhz": round(r["fmax_mhz"], 1), "area_um2": r["area_um2"],
+            "flip_flops": r["details"]["flip_flops"], "energy_per_mac_pj": round(r["energy_per_op_pj"], 1),
+            "seconds": round(time.perf_counter() - t0, 1),
+            "command": f"schw ppa pe-array --rows {size} " + " ".join(
+                f"--{k.replace('_', '-')} {v}" for k, v in TIMING[name].items()) + " --vectors 2"}
+
+
+def timing_table(rows: list[dict]) -> str:
+    out = ["| config | critical path ns | Fmax MHz | area µm² (osu018) | flip-flops | energy per MAC pJ | s |",
+           "|" + "---|" * 7]
+    for r in rows:
+        out.append(f"| {r['config']} | {r['critical_path_ns']:.2f} | {r['fmax_mhz']:.1f} | {r['area_um2']:.0f} | "
+                   f"{r['flip_flops']} | {r['energy_per_mac_pj']:.1f} | {r['seconds']} |")
+    return "\n".join(out)
 
 
 def measure(name: str, size: int, liberty: str, calibrate: bool) -> dict:
@@ -74,13 +113,26 @@ def table(rows: list[dict]) -> str:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--size", type=int, default=8)
+    ap.add_argument("--size", type=int, default=None, help="array size (default 8; --timing: 2)")
     ap.add_argument("--liberties", default="schw45,osu018")
-    ap.add_argument("--configs", default=",".join(CONFIGS))
+    ap.add_argument("--configs", default=None, help="names of CONFIGS (--timing: of TIMING); default all")
     ap.add_argument("--calibrate", action="store_true")
+    ap.add_argument("--timing", action="store_true", help="schw ppa figures (osu018) instead of areas")
     ap.add_argument("--json", default=None, help="append each row to this JSON-lines file as it is measured")
     a = ap.parse_args(argv)
     rows = []
+    if a.timing:
+        for name in (a.configs or ",".join(TIMING)).split(","):
+            r = measure_timing(name, a.size or 2)
+            rows.append(r)
+            print(json.dumps(r), file=sys.stderr, flush=True)
+            if a.json:
+                with open(a.json, "a") as f:
+                    f.write(json.dumps(r) + "\n")
+        print(timing_table(rows))
+        return 0
+    a.size = a.size or 8
+    a.configs = a.configs or ",".join(CONFIGS)
     for lib in a.liberties.split(","):
         for name in a.configs.split(","):
             r = measure(name, a.size, lib, a.calibrate)

@@ -374,6 +374,28 @@ def test_array_regression_every_shape(sim, shape, df):
     _run(_p(shape, df, **CONFIGS[shape]), sim, count=1 if shape == (8, 8) else 2)
 
 
+@pytest.mark.parametrize("shape,cfg", [((4, 2), {"chunk": 1, "acc_round": "sr", "seed": 2}), ((5, 2), {"chunk": 2}),
+                                       ((3, 3), {"chunk": 2, "acc_round": "sr", "fmt": "e5m2"})],
+                         ids=["4x2-cl1-sr", "5x2-cl2", "3x3-cl2-sr-e5m2"])
+def test_ws_folds_in_consecutive_rows_and_in_the_bottom_row(sim, shape, cfg):
+    """ws with chunks: a folding row folds on its output, from its registers, one step before
+    the next row (or the de-skew) takes it. CL 1 (every row folds, each fold feeding the next
+    folding row) and odd R with CL 2 (the bottom row folds a chunk of one product) match the
+    golden model row by row and cycle by cycle; the every-shape matrix has CL 1 only at 1x1."""
+    _run(_p(shape, "ws", **cfg), sim)
+
+
+@pytest.mark.slow
+def test_ws_chunk_fold_is_off_the_critical_path():
+    """STA (osu018): a 2x2 ws array with CL 2 has about the critical path of the unchunked one
+    (the fold on a folding PE's output, one binary16 adder between registers). Before the
+    fold was moved there, the folding row had two adders in series: 30.4 ns."""
+    need("yosys", "yosys-abc", "sta")
+    from schw.ppa import ppa
+    cp = {cl: ppa(UNIT, _p((2, 2), "ws", chunk=cl), "osu018", activity=0.1)["critical_path_ns"] for cl in (0, 2)}
+    assert cp[2] < 1.25 * cp[0], cp
+
+
 @pytest.mark.parametrize("df", DATAFLOWS)
 def test_idle_gaps_do_not_advance_the_rounding_words(df):
     """SR with idle cycles between items (junk on the data ports): the PEs draw a word only

@@ -41,7 +41,8 @@ def order(p) -> str | None:
 def pe_detail(p) -> dict:
     mp = p.hfp8_params()
     fold = {"os": "os: a chunk's fold deferred to the next chunk's first product, the last chunk's fold is the "
-                  "result output", "ws": "ws: rows CL-1, 2CL-1, ... and R-1 fold in the same step"}[p.dataflow]
+                  "result output", "ws": "ws: rows CL-1, 2CL-1, ... and R-1 fold on their output, combinationally from "
+                  "their registers (one binary16 adder between registers)"}[p.dataflow]
     d = {"pe": "Hfp8MacPe: hfp8-mac's exact FP8 product and binary16 adder; one product per step"
                + (f"; {fold}" if mp.chunk else ""),
          "fmt": mp.format_a, "fmt_b": mp.format_b, "chunk": mp.chunk, "acc_round": mp.acc_round, "seed": mp.seed}

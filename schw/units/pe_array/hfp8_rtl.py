@@ -3,7 +3,7 @@ chunk-based accumulation and stochastic rounding, built from the ``hfp8-mac`` da
 (:mod:`schw.units.hfp8.rtl`: the exact product, the exact-window binary16 adder, the LFSR).
 
 Like every pe-array PE it computes one product per ``en`` and its result depends on registers
-only (a result register, or for os with chunks the fold of two), so the array's timing is
+only (a result register, or with chunks the fold of two), so the array's timing is
 unchanged (one step per product). The accumulation state depends on the
 dataflow (docs/pe_array.md, "hfp8 PE"):
 
@@ -17,17 +17,21 @@ dataflow (docs/pe_array.md, "hfp8 PE"):
   drains it. The arithmetic is hfp8-mac's; every register-to-register path has one binary16
   adder (hfp8-mac folds in a second pipeline stage instead).
 * **ws**, the partial sum flows down a column. Without chunks ``result <= round16(c + a*b)``
-  (16-bit lanes). With CL > 0 the lanes are 32 bits, ``{inner[31:16], outer[15:0]}``:
-  ``t = round16(inner + a*b)``; a PE whose ``fold`` input is high (rows CL-1, 2CL-1, ... and
-  the bottom row R-1, wired by the template) gives ``{+0, round16(outer + t)}``, the others
-  ``{t, outer}``. ``psum`` enters as the outer sum with the inner half +0; the bottom row always
-  folds, so ``out`` is ``{+0, result}``. A folding row has two binary16 adders in series.
+  (16-bit lanes). With CL > 0 the lanes are 32 bits, ``{inner[31:16], outer[15:0]}``: every PE
+  registers ``inner <= round16(c.inner + a*b)``, ``outer <= c.outer``; a PE whose ``fold`` input
+  is high (rows CL-1, 2CL-1, ... and the bottom row R-1, wired by the template) outputs the fold
+  of its registers, ``result = {+0, round16(outer + inner)}`` (combinational), the others
+  ``{inner, outer}``. So the fold happens on the way to the next row (which then adds its product
+  to an inner +0) or to the de-skew, and every register-to-register path has one binary16 adder
+  (a first version folded before the register: two adders in series, 30.4 ns against 15.1 ns for
+  the 2x2 ws CL 2 array on osu018). ``psum`` enters as the outer sum with the inner half +0; the
+  bottom row always folds, so ``out`` is ``{+0, result}``.
 
 Stochastic rounding (``acc_round = "sr"``): each PE has hfp8-mac's 32-bit LFSR, advanced on every
 ``en``, with its own seed: the PE loads the start state on its ``sr_start`` input while ``rst`` is
 high, and the array wires ``lfsr_init(32, p.pe_seed(i, j), 0)`` there (the template through
 :func:`template_ports`, a constant per instance). The inner rounding uses bits 15..0 of the step's
-word, the fold bits 31..16 of the same word (os with chunks: held in a register until the deferred
+word, the fold bits 31..16 of the same word (with chunks: held in a register until the deferred
 fold).
 """
 
@@ -80,12 +84,24 @@ class Hfp8MacPe(wiring.Component):
             with m.If(self.en):
                 m.d.sync += self.result.eq(total)
             return m
-        if self.dataflow == "ws":
-            inner, outer = self.c[16:], self.c[:16]
-            t = Signal(16)
-            m.d.comb += t.eq(_add16(m, inner, prod, fx, p.acc_round, r_inner))
+        if p.acc_round == "sr":
+            fold_r = Signal(SR_BITS)      # bits 31..16 of the word of the last product
             with m.If(self.en):
-                m.d.sync += self.result.eq(Mux(self.fold, Cat(fold(outer, t, r_fold), Const(0, 16)), Cat(outer, t)))
+                m.d.sync += fold_r.eq(r_fold)
+        else:
+            fold_r = r_fold
+        if self.dataflow == "ws":
+            # registers {inner, outer} after this row's product; a folding row folds on its output,
+            # combinationally from its registers, so the next row (or the de-skew) sees the fold one
+            # step later without a second adder between two registers
+            inner, outer = Signal(16), Signal(16)
+            t = Signal(16)
+            m.d.comb += t.eq(_add16(m, self.c[16:], prod, fx, p.acc_round, r_inner))
+            with m.If(self.en):
+                m.d.sync += [inner.eq(t), outer.eq(self.c[:16])]
+            folded = Signal(16)
+            m.d.comb += [folded.eq(fold(outer, inner, fold_r)),
+                         self.result.eq(Mux(self.fold, Cat(folded, Const(0, 16)), Cat(outer, inner)))]
             return m
         # os: the fold of a chunk is deferred to the next chunk's first product (in parallel with
         # its inner addition) and, for the last chunk, is the result output itself
@@ -95,12 +111,6 @@ class Hfp8MacPe(wiring.Component):
         new_chunk = cnt == 0
         t = Signal(16)
         m.d.comb += t.eq(_add16(m, Mux(new_chunk, 0, inner), prod, fx, p.acc_round, r_inner))
-        if p.acc_round == "sr":
-            fold_r = Signal(SR_BITS)      # bits 31..16 of the word of the chunk's last product
-            with m.If(self.en):
-                m.d.sync += fold_r.eq(r_fold)
-        else:
-            fold_r = r_fold
         folded = Signal(16)
         m.d.comb += [folded.eq(fold(outer, inner, fold_r)), self.result.eq(folded)]
         with m.If(self.en):
