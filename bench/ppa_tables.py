@@ -153,6 +153,8 @@ def table_d(activity, vectors, parts=("base", "ops")):
     if "ops" in parts:
         per = {o: run("fp16-pe", activity, vectors, op=o, stages=2, ops=D_ALL_OPS) for o in D_EACH_OP}
         reports += per.values()
+        if len({(x["area_um2"], x["critical_path_ns"]) for x in per.values()}) != 1:
+            raise SchwError("table d: the all-ops runs did not all see one netlist (was fp16-pe's RTL edited meanwhile?)")
         r, fma = per["fma"], per["fma"]["energy_per_op_pj"]
         rows = [[o, fmt(per[o]["energy_per_op_pj"]), fmt(per[o]["energy_per_op_pj"] / fma),
                  per[o]["details"]["simulation"]["vectors"]] for o in D_EACH_OP]

@@ -298,8 +298,8 @@ def _make_ppa(unit):
                   help="keep the mapped netlist, STA scripts and reports, waveform and activity here")
     @click.option("--op", default=None,
                   help="fp16-pe: activity from this operation only (fma, mul, add, min, max, minmax, lt, le, eq, "
-                       "compare; with --ops also recip, rsqrt, exp2, exp, log2, ln, expmod, ternary, xnor, bool); "
-                       "fp32-sfu: one of the ops of its --ops [the regression's op mix]")
+                       "compare; with --ops also recip, rsqrt, exp2, exp, log2, ln, expmod, ternary, xnor, bool, "
+                       "ternary_i8); fp32-sfu: one of the ops of its --ops [the regression's op mix]")
     @click.option("--hier", is_flag=True,
                   help="pe-array: the hierarchical netlist (the PE mapped once), energy = shell + each PE instance")
     def cmd(liberty, clock_ns, activity, vectors, vector_seed, as_json, keep, op, hier, **kwargs):
