@@ -30,7 +30,8 @@ against the per-lane Python loop it replaced (``_pack_loop`` below, the pre-NumP
 ``pack`` call that ``golden.build_program`` makes for the corner + ``--count`` random problems of
 an NxN array. Per PE type, size and dataflow: the median of ``--repeat`` runs of all those calls
 with each implementation and the ratio loop / NumPy, and the median of whole ``build_program``
-calls (tiling, golden fold, packing) with each, and that ratio. Every packed word of the two
+calls (tiling, golden fold, packing) with each, and that ratio (the two run in turn, after a
+warm-up run each). Every packed word of the two
 implementations is compared (the bench stops on a difference).
 
 synth: Yosys area (flows/schw45.lib, NanGate 45 nm areas) of the single PE, of the array, and of
@@ -112,6 +113,15 @@ def bench_sim(size, pes, sims, dataflows=("os", "ws"), counts=(6, 60)):
     return rows
 
 
+def _arrays(u, pes, sizes, dataflows):
+    """(pe, n, dataflow, params) of every n x n array a bench runs (sc: L = 8, k = 2, as the tests)."""
+    for pe in pes:
+        for n in sizes:
+            for df in dataflows:
+                extra = {"length": 8, "inputs": 2} if pe == "sc" else {}
+                yield pe, n, df, u.Params(rows=n, pe=pe, dataflow=df, **extra)
+
+
 def _cpu():
     """CPU seconds of this process and its finished children (the simulators)."""
     a, b = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -128,65 +138,61 @@ def bench_fast(sizes, pes, dataflows=("os", "ws"), count=20, cocotb_sizes=(8, 32
     tools.activate()
     u = get("pe-array")
     rows = []
-    for pe in pes:
-        for n in sizes:
-            for df in dataflows:
-                extra = {"length": 8, "inputs": 2} if pe == "sc" else {}
-                p = u.Params(rows=n, pe=pe, dataflow=df, **extra)
-                for d in (runner.cache_root() / "pearrayfast").glob(f"verilator-{u.top(p)}-*"):
-                    shutil.rmtree(d)  # a cold build
-                r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
-                t0 = time.perf_counter()
-                first = fast.regression(u, p, count=0)
-                build_wall = time.perf_counter() - t0
-                r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
-                first.raise_if_failed()
-                c0 = _cpu()
-                t0 = time.perf_counter()
-                rep = fast.regression(u, p, count=count)
-                wall = time.perf_counter() - t0
-                fcpu = _cpu() - c0
-                rep.raise_if_failed()
-                d = rep.details
-                cyc = d["sim_cycles"]
-                row = {"pe": pe, "dataflow": df, "size": n, "problems": len(d["cycles"]["problems"]),
-                       "rows_checked": rep.vectors, "cycles": cyc,
-                       "fast_build_seconds": first.details["build"]["seconds"],
-                       "fast_build_cpu_seconds": round((r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime), 1),
-                       "fast_first_run_wall_seconds": round(build_wall, 1),
-                       "fast_sim_seconds": d["sim_seconds"], "fast_sim_cycles_per_s": d["sim_cycles_per_s"],
-                       "fast_sim_cycles_per_cpu_s": d["sim_cycles_per_cpu_s"],
-                       "fast_golden_seconds": d["golden_seconds"], "fast_wall_seconds": round(wall, 2),
-                       "fast_overall_cycles_per_s": round(cyc / wall, 1), "fast_cpu_seconds": round(fcpu, 2),
-                       "fast_overall_cycles_per_cpu_s": round(cyc / fcpu, 1), "hier_block": bool(d["hier_block"])}
-                line = (f"{n}x{n} {pe} {df}: {rep.vectors} rows, {cyc} cycles; fast: build "
-                        f"{row['fast_build_seconds']} s ({row['fast_build_cpu_seconds']} s CPU), driver "
-                        f"{d['sim_seconds']} s = {d['sim_cycles_per_s']:,.0f} cycles/s "
-                        f"({d['sim_cycles_per_cpu_s']:,.0f} per CPU s), whole regression {wall:.2f} s "
-                        f"= {cyc / wall:,.0f} cycles/s ({cyc / fcpu:,.0f} per CPU s; golden {d['golden_seconds']} s)"
-                        f"{', hierarchical build' if d['hier_block'] else ''}")
-                if n in cocotb_sizes:
-                    harness.regression(u, p, "verilator", count=0).raise_if_failed()  # its build, not timed
-                    c0 = _cpu()
-                    t0 = time.perf_counter()
-                    slow = harness.regression(u, p, "verilator", count=count)
-                    cw = time.perf_counter() - t0
-                    ccpu = _cpu() - c0
-                    slow.raise_if_failed()
-                    cc = slow.details["cycles"]["total_cycles_measured"]
-                    row.update({"cocotb_cycles": cc, "cocotb_wall_seconds": round(cw, 2),
-                                "cocotb_cycles_per_s": round(cc / cw, 1),
-                                "cocotb_cpu_seconds": round(ccpu, 2), "cocotb_cycles_per_cpu_s": round(cc / ccpu, 1),
-                                "fast_driver_over_cocotb": round(d["sim_cycles_per_s"] / (cc / cw), 1),
-                                "fast_overall_over_cocotb": round((cyc / wall) / (cc / cw), 1),
-                                "fast_driver_over_cocotb_cpu": round(d["sim_cycles_per_cpu_s"] / (cc / ccpu), 1),
-                                "fast_overall_over_cocotb_cpu": round((cyc / fcpu) / (cc / ccpu), 1)})
-                    line += (f"; cocotb: {cw:.1f} s = {cc / cw:,.0f} cycles/s ({cc / ccpu:,.0f} per CPU s, "
-                             f"regression included); fast driver / cocotb = {row['fast_driver_over_cocotb']}x wall, "
-                             f"{row['fast_driver_over_cocotb_cpu']}x CPU; whole regression / cocotb = "
-                             f"{row['fast_overall_over_cocotb']}x wall, {row['fast_overall_over_cocotb_cpu']}x CPU")
-                rows.append(row)
-                print(line, flush=True)
+    for pe, n, df, p in _arrays(u, pes, sizes, dataflows):
+        for d in (runner.cache_root() / "pearrayfast").glob(f"verilator-{u.top(p)}-*"):
+            shutil.rmtree(d)  # a cold build
+        r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        t0 = time.perf_counter()
+        first = fast.regression(u, p, count=0)
+        build_wall = time.perf_counter() - t0
+        r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        first.raise_if_failed()
+        c0 = _cpu()
+        t0 = time.perf_counter()
+        rep = fast.regression(u, p, count=count)
+        wall = time.perf_counter() - t0
+        fcpu = _cpu() - c0
+        rep.raise_if_failed()
+        d = rep.details
+        cyc = d["sim_cycles"]
+        row = {"pe": pe, "dataflow": df, "size": n, "problems": len(d["cycles"]["problems"]),
+               "rows_checked": rep.vectors, "cycles": cyc,
+               "fast_build_seconds": first.details["build"]["seconds"],
+               "fast_build_cpu_seconds": round((r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime), 1),
+               "fast_first_run_wall_seconds": round(build_wall, 1),
+               "fast_sim_seconds": d["sim_seconds"], "fast_sim_cycles_per_s": d["sim_cycles_per_s"],
+               "fast_sim_cycles_per_cpu_s": d["sim_cycles_per_cpu_s"],
+               "fast_golden_seconds": d["golden_seconds"], "fast_wall_seconds": round(wall, 2),
+               "fast_overall_cycles_per_s": round(cyc / wall, 1), "fast_cpu_seconds": round(fcpu, 2),
+               "fast_overall_cycles_per_cpu_s": round(cyc / fcpu, 1), "hier_block": bool(d["hier_block"])}
+        line = (f"{n}x{n} {pe} {df}: {rep.vectors} rows, {cyc} cycles; fast: build "
+                f"{row['fast_build_seconds']} s ({row['fast_build_cpu_seconds']} s CPU), driver "
+                f"{d['sim_seconds']} s = {d['sim_cycles_per_s']:,.0f} cycles/s "
+                f"({d['sim_cycles_per_cpu_s']:,.0f} per CPU s), whole regression {wall:.2f} s "
+                f"= {cyc / wall:,.0f} cycles/s ({cyc / fcpu:,.0f} per CPU s; golden {d['golden_seconds']} s)"
+                f"{', hierarchical build' if d['hier_block'] else ''}")
+        if n in cocotb_sizes:
+            harness.regression(u, p, "verilator", count=0).raise_if_failed()  # its build, not timed
+            c0 = _cpu()
+            t0 = time.perf_counter()
+            slow = harness.regression(u, p, "verilator", count=count)
+            cw = time.perf_counter() - t0
+            ccpu = _cpu() - c0
+            slow.raise_if_failed()
+            cc = slow.details["cycles"]["total_cycles_measured"]
+            row.update({"cocotb_cycles": cc, "cocotb_wall_seconds": round(cw, 2),
+                        "cocotb_cycles_per_s": round(cc / cw, 1),
+                        "cocotb_cpu_seconds": round(ccpu, 2), "cocotb_cycles_per_cpu_s": round(cc / ccpu, 1),
+                        "fast_driver_over_cocotb": round(d["sim_cycles_per_s"] / (cc / cw), 1),
+                        "fast_overall_over_cocotb": round((cyc / wall) / (cc / cw), 1),
+                        "fast_driver_over_cocotb_cpu": round(d["sim_cycles_per_cpu_s"] / (cc / ccpu), 1),
+                        "fast_overall_over_cocotb_cpu": round((cyc / fcpu) / (cc / ccpu), 1)})
+            line += (f"; cocotb: {cw:.1f} s = {cc / cw:,.0f} cycles/s ({cc / ccpu:,.0f} per CPU s, "
+                     f"regression included); fast driver / cocotb = {row['fast_driver_over_cocotb']}x wall, "
+                     f"{row['fast_driver_over_cocotb_cpu']}x CPU; whole regression / cocotb = "
+                     f"{row['fast_overall_over_cocotb']}x wall, {row['fast_overall_over_cocotb_cpu']}x CPU")
+        rows.append(row)
+        print(line, flush=True)
     return rows
 
 
@@ -208,13 +214,18 @@ def _pack_loop(p, x, width):
     return out
 
 
-def _median_seconds(fn, repeat):
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
+def _medians(fns, repeat):
+    """Median seconds of each of ``fns``, run in turn (a, b, a, b, ...) after one warm-up run each,
+    so that a change in the machine's load hits both alike."""
+    times = [[] for _ in fns]
+    for fn in fns:
         fn()
-        times.append(time.perf_counter() - t0)
-    return float(np.median(times))
+    for _ in range(repeat):
+        for fn, ts in zip(fns, times):
+            t0 = time.perf_counter()
+            fn()
+            ts.append(time.perf_counter() - t0)
+    return [float(np.median(ts)) for ts in times]
 
 
 def bench_pack(sizes, pes, dataflows=("os", "ws"), count=6, repeat=5):
@@ -224,45 +235,46 @@ def bench_pack(sizes, pes, dataflows=("os", "ws"), count=6, repeat=5):
     u = get("pe-array")
     new_pack = golden.pack
     rows = []
-    for pe in pes:
-        for n in sizes:
-            for df in dataflows:
-                extra = {"length": 8, "inputs": 2} if pe == "sc" else {}
-                p = u.Params(rows=n, pe=pe, dataflow=df, **extra)
-                problems = make_problems(p, 1, count)
-                calls = []
+    for pe, n, df, p in _arrays(u, pes, sizes, dataflows):
+        problems = make_problems(p, 1, count)
+        calls = []
 
-                def recording(p_, x, width):
-                    calls.append((np.array(x), width))
-                    return new_pack(p_, x, width)
+        def recording(p_, x, width):
+            calls.append((np.array(x), width))
+            return new_pack(p_, x, width)
 
-                golden.pack = recording
+        golden.pack = recording
+        try:
+            golden.build_program(p, problems)
+        finally:
+            golden.pack = new_pack
+        for x, width in calls:
+            if new_pack(p, x, width) != _pack_loop(p, x, width):
+                raise SystemExit(f"{pe} {n}x{n} {df}: golden.pack differs from the loop (width {width}, "
+                                 f"shape {x.shape})")
+        t_loop, t_new = _medians([lambda: [_pack_loop(p, x, w) for x, w in calls],
+                                  lambda: [new_pack(p, x, w) for x, w in calls]], repeat)
+
+        def with_pack(impl):
+            def run():
+                golden.pack = impl
                 try:
                     golden.build_program(p, problems)
                 finally:
                     golden.pack = new_pack
-                for x, width in calls:
-                    if new_pack(p, x, width) != _pack_loop(p, x, width):
-                        raise SystemExit(f"{pe} {n}x{n} {df}: golden.pack differs from the loop (width {width}, "
-                                         f"shape {x.shape})")
-                t_loop = _median_seconds(lambda: [_pack_loop(p, x, w) for x, w in calls], repeat)
-                t_new = _median_seconds(lambda: [new_pack(p, x, w) for x, w in calls], repeat)
-                golden.pack = _pack_loop
-                try:
-                    b_loop = _median_seconds(lambda: golden.build_program(p, problems), repeat)
-                finally:
-                    golden.pack = new_pack
-                b_new = _median_seconds(lambda: golden.build_program(p, problems), repeat)
-                words = sum(len(x) for x, _ in calls)
-                row = {"pe": pe, "dataflow": df, "size": n, "problems": len(problems), "pack_calls": len(calls),
-                       "words": words, "pack_loop_s": round(t_loop, 4), "pack_numpy_s": round(t_new, 4),
-                       "pack_ratio": round(t_loop / t_new, 1), "build_program_loop_s": round(b_loop, 4),
-                       "build_program_numpy_s": round(b_new, 4), "build_program_ratio": round(b_loop / b_new, 2)}
-                rows.append(row)
-                print(f"{n}x{n} {pe} {df}: {len(calls)} pack calls, {words} words; pack: loop {t_loop * 1e3:.1f} ms, "
-                      f"NumPy {t_new * 1e3:.1f} ms, ratio {row['pack_ratio']}x; build_program: loop "
-                      f"{b_loop * 1e3:.1f} ms, NumPy {b_new * 1e3:.1f} ms, ratio {row['build_program_ratio']}x "
-                      f"(medians of {repeat})", flush=True)
+            return run
+
+        b_loop, b_new = _medians([with_pack(_pack_loop), with_pack(new_pack)], repeat)
+        words = sum(len(x) for x, _ in calls)
+        row = {"pe": pe, "dataflow": df, "size": n, "problems": len(problems), "pack_calls": len(calls),
+               "words": words, "pack_loop_s": round(t_loop, 4), "pack_numpy_s": round(t_new, 4),
+               "pack_ratio": round(t_loop / t_new, 1), "build_program_loop_s": round(b_loop, 4),
+               "build_program_numpy_s": round(b_new, 4), "build_program_ratio": round(b_loop / b_new, 2)}
+        rows.append(row)
+        print(f"{n}x{n} {pe} {df}: {len(calls)} pack calls, {words} words; pack: loop {t_loop * 1e3:.1f} ms, "
+              f"NumPy {t_new * 1e3:.1f} ms, ratio {row['pack_ratio']}x; build_program: loop "
+              f"{b_loop * 1e3:.1f} ms, NumPy {b_new * 1e3:.1f} ms, ratio {row['build_program_ratio']}x "
+              f"(medians of {repeat})", flush=True)
     return rows
 
 
