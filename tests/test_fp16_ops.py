@@ -473,8 +473,8 @@ def test_rtl_sample_icarus(ftz):
     _check("icarus", p, v)
 
 
-@pytest.mark.parametrize("stages,acc,ops", [(0, "fp32", "fma,mul,add,recip,xnor,ternary,ternary_i8"),
-                                            (4, "fp32", "fma,mul,add,minmax,expmod,bool,log2"),
+@pytest.mark.parametrize("stages,acc,ops", [(0, "fp32", "fma,mul,add,recip,exp2,xnor,ternary,ternary_i8"),
+                                            (4, "fp32", "fma,mul,add,minmax,expmod,bool,log2,exp2"),
                                             (3, "fp16", "fma,mul,add,cmp,rsqrt,exp2"),
                                             (2, "fp16", "fma,mul,add")])
 def test_rtl_subsets_verilator(stages, acc, ops):

@@ -141,20 +141,94 @@ def poly(m: Module, cfg: ApproxConfig, idx, d, name: str = "poly", base_e: bool 
     return out
 
 
+def ev_width(fmt: FloatFormat) -> int:
+    """Width of a split unit's exponent port ``r_ev`` (signed): every exponent of a value to round
+    in ``fmt`` fits (binary16: 9 bits, -256..255; the values need -98..69)."""
+    return fmt.ebits + 4
+
+
+def value_width(cfg: ApproxConfig) -> int:
+    """Width of the fixed-point value ``v`` that :class:`ApproxFunction` rounds (its ``r_v`` port
+    when split)."""
+    fmt = cfg.fmt
+    if cfg.fn == "log2":
+        return _exp_shape(fmt).width + fmt.mbits + 1 + cfg.q + 1
+    return cfg.q + 2
+
+
+def split_ports(vbits: int, evbits: int) -> dict:
+    """The extra output ports of a split unit: the value to round, (-1)^r_sign * (r_v + r_sticky *
+    epsilon) * 2^r_ev, and r_use = 1 when the result is that value rounded (:func:`round_pack`;
+    otherwise ``result``/``flags`` hold a special result)."""
+    return {"r_use": Out(1), "r_sign": Out(1), "r_v": Out(vbits), "r_ev": Out(signed(evbits)),
+            "r_sticky": Out(1)}
+
+
+def exp2_tail(m: Module, cfg: ApproxConfig, fr, nint, stx, exact, sticky):
+    """exp2 after argument reduction: 2^(fr/2^F) from the table, ``v`` and ``ev`` (value
+    v * 2^ev); drives ``exact`` and ``sticky``."""
+    D, q = cfg.dbits, cfg.q
+    approx = poly(m, cfg, fr[D:], fr[:D])
+    m.d.comb += exact.eq(fr == 0)
+    v = Signal(q + 2, name="v")
+    m.d.comb += [v.eq(Mux(exact, 1 << q, approx)), sticky.eq(Mux(exact, stx, 1))]
+    return v, nint - q
+
+
+def exp2_tail_ports(cfg: ApproxConfig, d) -> dict:
+    """exp2's reduced argument: fraction ``e2_fr`` (F bits), integer part ``e2_nint``, sticky
+    ``e2_stx``; direction ``d`` = Out for the producer (:class:`ApproxFunction` ``defer_poly``),
+    In for :class:`Exp2Tail`."""
+    return {"e2_fr": d(cfg.f), "e2_nint": d(signed(ev_width(cfg.fmt))), "e2_stx": d(1)}
+
+
+class Exp2Tail(wiring.Component):
+    """The rest of exp2 after :class:`ApproxFunction` with ``defer_poly``: ports ``e2_fr``,
+    ``e2_nint``, ``e2_stx`` -> ``r_v``, ``r_ev``, ``r_sticky`` (the value to round, as a split
+    unit's; sign 0)."""
+
+    def __init__(self, cfg: ApproxConfig):
+        self.cfg = cfg
+        ports = exp2_tail_ports(cfg, In)
+        out = split_ports(value_width(cfg), ev_width(cfg.fmt))
+        ports.update({k: out[k] for k in ("r_v", "r_ev", "r_sticky")})
+        super().__init__(ports)
+
+    def elaborate(self, platform):
+        m = Module()
+        exact = Signal(name="exact")
+        v, ev = exp2_tail(m, self.cfg, self.e2_fr, self.e2_nint, self.e2_stx, exact, self.r_sticky)
+        m.d.comb += [self.r_v.eq(v), self.r_ev.eq(ev)]
+        return m
+
+
 class ApproxFunction(wiring.Component):
     """recip, rsqrt, exp2 or log2 (``cfg.fn``) in ``cfg.fmt``, combinational. Ports ``x``,
     ``rm`` -> ``result``, ``flags``. ``scalable`` (exp2, log2): one more input ``scale``; 1 = base
     e (e^x, ln x), as :func:`.approx.approx_eval`'s ``scale``. ``ftz``: subnormal x reads as zero,
-    tiny results flush to zero with uf|nx (:func:`.approx.approx_eval`'s ``ftz``)."""
+    tiny results flush to zero with uf|nx (:func:`.approx.approx_eval`'s ``ftz``). ``split``: no
+    rounder; the value to round comes out on the :func:`split_ports` (the caller rounds it with
+    :func:`round_pack`, e.g. a pipeline stage later; ``ftz`` then only governs the input).
+    ``defer_poly`` (exp2, split): stop before the table polynomial too; the reduced argument comes
+    out on ``e2_fr``, ``e2_nint``, ``e2_stx`` (plus ``r_use``, ``r_sign``) for :class:`Exp2Tail`."""
 
-    def __init__(self, cfg: ApproxConfig, scalable: bool = False, ftz: bool = False):
+    def __init__(self, cfg: ApproxConfig, scalable: bool = False, ftz: bool = False, split: bool = False,
+                 defer_poly: bool = False):
         self.cfg = cfg
         self.scalable = scalable and cfg.fn in ("exp2", "log2")
         self.ftz = ftz
+        self.split = split or defer_poly
+        self.defer_poly = defer_poly
+        if defer_poly and cfg.fn != "exp2":
+            raise ValueError(f"defer_poly is for exp2 only, not {cfg.fn}")
         w = cfg.fmt.width
         ports = {"x": In(w), "rm": In(3), "result": Out(w), "flags": Out(5)}
         if self.scalable:
             ports["scale"] = In(1)
+        if defer_poly:
+            ports.update({"r_use": Out(1), "r_sign": Out(1), **exp2_tail_ports(cfg, Out)})
+        elif split:
+            ports.update(split_ports(value_width(cfg), ev_width(cfg.fmt)))
         super().__init__(ports)
 
     def elaborate(self, platform):
@@ -220,11 +294,11 @@ class ApproxFunction(wiring.Component):
             m.d.comb += fx.eq(Mux(X.sign, -(mag + stx), mag))
             nint = fx >> F
             fr = fx[:F]
-            approx = poly(m, cfg, fr[D:], fr[:D])
-            m.d.comb += exact.eq(fr == 0)
-            v = Signal(q + 2, name="v")
-            m.d.comb += [v.eq(Mux(exact, 1 << q, approx)), sticky.eq(Mux(exact, stx, 1))]
-            ev = nint - q
+            if self.defer_poly:  # the table polynomial comes later (Exp2Tail), from these
+                m.d.comb += [self.e2_fr.eq(fr), self.e2_nint.eq(nint), self.e2_stx.eq(stx)]
+                v, ev = Const(0, 1), Const(0, 1)
+            else:
+                v, ev = exp2_tail(m, cfg, fr, nint, stx, exact, sticky)
             nonzero = Const(1, 1)
         else:  # log2
             top = frac[M - 1]
@@ -248,7 +322,12 @@ class ApproxFunction(wiring.Component):
             nonzero = v != 0
         evs = Signal(signed(max(len(ev), 8) + 1), name="ev")
         m.d.comb += evs.eq(ev)
-        bits, flags = round_pack(m, fmt, sign, v, evs, sticky, self.rm, ftz=self.ftz)
+        if self.defer_poly:
+            m.d.comb += self.r_sign.eq(sign)
+        elif self.split:
+            m.d.comb += [self.r_sign.eq(sign), self.r_v.eq(v), self.r_ev.eq(evs), self.r_sticky.eq(sticky)]
+        else:
+            bits, flags = round_pack(m, fmt, sign, v, evs, sticky, self.rm, ftz=self.ftz)
         s = X.sign
         inf_s = Cat(Const(fmt.inf, W - 1), s)
         res, flg = self.result, self.flags
@@ -282,18 +361,25 @@ class ApproxFunction(wiring.Component):
             with m.Elif(~nonzero):
                 m.d.comb += res.eq(0)
         with m.Else():
-            m.d.comb += [res.eq(bits), flg.eq(flags)]
+            if self.split:
+                m.d.comb += self.r_use.eq(1)
+            else:
+                m.d.comb += [res.eq(bits), flg.eq(flags)]
         return m
 
 
 class ExpMod(wiring.Component):
     """x * 2^k in ``fmt`` with one correct rounding, combinational. Ports ``x``, ``k``
-    (``kbits`` two's complement), ``rm`` -> ``result``, ``flags``. Mirrors :func:`.approx.expmod`."""
+    (``kbits`` two's complement), ``rm`` -> ``result``, ``flags``. Mirrors :func:`.approx.expmod`.
+    ``split``: as :class:`ApproxFunction`'s (the value is x's significand, exponent and sign)."""
 
-    def __init__(self, fmt: FloatFormat, kbits: int, ftz: bool = False):
-        self.fmt, self.kbits, self.ftz = fmt, kbits, ftz
+    def __init__(self, fmt: FloatFormat, kbits: int, ftz: bool = False, split: bool = False):
+        self.fmt, self.kbits, self.ftz, self.split = fmt, kbits, ftz, split
         w = fmt.width
-        super().__init__({"x": In(w), "k": In(kbits), "rm": In(3), "result": Out(w), "flags": Out(5)})
+        ports = {"x": In(w), "k": In(kbits), "rm": In(3), "result": Out(w), "flags": Out(5)}
+        if split:
+            ports.update(split_ports(fmt.p, ev_width(fmt)))
+        super().__init__(ports)
 
     def elaborate(self, platform):
         fmt = self.fmt
@@ -305,7 +391,10 @@ class ExpMod(wiring.Component):
         m.d.comb += kc.eq(Mux(k > kc_lim, kc_lim, Mux(k < -kc_lim, -kc_lim, k)))
         ev = Signal(signed(max(len(X.exp), len(kc)) + 2), name="ev")
         m.d.comb += ev.eq(X.exp - fmt.mbits + kc)
-        bits, flags = round_pack(m, fmt, X.sign, X.sig, ev, Const(0, 1), self.rm, ftz=self.ftz)
+        if self.split:
+            m.d.comb += [self.r_sign.eq(X.sign), self.r_v.eq(X.sig), self.r_ev.eq(ev), self.r_sticky.eq(0)]
+        else:
+            bits, flags = round_pack(m, fmt, X.sign, X.sig, ev, Const(0, 1), self.rm, ftz=self.ftz)
         with m.If(X.nan):
             m.d.comb += [self.result.eq(fmt.nan), self.flags.eq(Mux(X.snan, NV, 0))]
         with m.Elif(X.zero):
@@ -313,5 +402,8 @@ class ExpMod(wiring.Component):
         with m.Elif(X.inf):
             m.d.comb += self.result.eq(self.x)
         with m.Else():
-            m.d.comb += [self.result.eq(bits), self.flags.eq(flags)]
+            if self.split:
+                m.d.comb += self.r_use.eq(1)
+            else:
+                m.d.comb += [self.result.eq(bits), self.flags.eq(flags)]
         return m

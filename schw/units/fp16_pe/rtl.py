@@ -9,7 +9,7 @@ from amaranth.lib.wiring import In, Out
 
 from schw.hdl import lzc, round_up
 
-from .approx_rtl import ApproxFunction, ExpMod
+from .approx_rtl import ApproxFunction, Exp2Tail, ExpMod, ev_width, round_pack, value_width
 from .params import (CUTS, FLAG_NV, FLAG_NX, FLAG_OF, FLAG_UF, FORMATS, NAN16, NAN32, OP_ADD, OP_BOOL, OP_EQ,
                      OP_EXP2, OP_EXPMOD, OP_LE, OP_LOG2, OP_LT, OP_MAX, OP_MIN, OP_MUL, OP_RECIP, OP_RSQRT,
                      OP_TERNARY, OP_XNOR, RM_RDN, RM_RMM, RM_RNE, RM_RUP, Fp16PeParams)
@@ -68,9 +68,12 @@ def _popcount(v):
 
 
 def _ext_ops(m: Module, p: Fp16PeParams, op, rm, a, b, c):
-    """The optional ops (--ops) and the left-out codes, all in phase 1: (is_ext, result, flags).
+    """The optional ops (--ops) and the left-out codes in phase 1: (is_ext, result, flags, rnd).
     is_ext is high for every code not served by the FMA (fma, mul, add, ternary) or the compare
-    path (min, max, lt, le, eq when generated)."""
+    path (min, max, lt, le, eq when generated). The rounding ops (recip, rsqrt, exp2, log2,
+    expmod) stop before rounding: ``rnd`` (None without them) holds the selected unit's value to
+    round - use, sign, v, ev, sticky - which one shared rounder (:func:`_ext_round`) rounds in
+    phase 3; while ``use`` is 0 the result is ``result``/``flags`` (special cases, other ops)."""
     w = p.width
     is_ext = Signal(name="ext_sel")
     res = Signal(w, name="ext_res")
@@ -79,15 +82,26 @@ def _ext_ops(m: Module, p: Fp16PeParams, op, rm, a, b, c):
     for name, code in (("recip", OP_RECIP), ("rsqrt", OP_RSQRT), ("exp2", OP_EXP2), ("log2", OP_LOG2)):
         if name in p.op_set:
             u = m.submodules[f"op_{name}"] = ApproxFunction(default_config(name, BINARY16),
-                                                            scalable=name in ("exp2", "log2"), ftz=p.ftz)
+                                                            scalable=name in ("exp2", "log2"), ftz=p.ftz,
+                                                            split=True, defer_poly=name == "exp2")
             m.d.comb += [u.x.eq(a), u.rm.eq(rm)]
             if u.scalable:  # b[0] = 1: e^a / ln a
                 m.d.comb += u.scale.eq(b[0])
             units[code] = u
     if "expmod" in p.op_set:
-        u = m.submodules.op_expmod = ExpMod(BINARY16, 16, ftz=p.ftz)
+        u = m.submodules.op_expmod = ExpMod(BINARY16, 16, ftz=p.ftz, split=True)
         m.d.comb += [u.x.eq(a), u.k.eq(b), u.rm.eq(rm)]
         units[OP_EXPMOD] = u
+    rnd = None
+    if units:
+        # exp2: the value its tail makes later; its reduced argument travels in the same fields
+        # (fr in v, nint in ev, its sticky in sticky)
+        vbits = max(max(value_width(u.cfg), len(u.e2_fr)) if c == OP_EXP2 else len(u.r_v) for c, u in units.items())
+        rnd = {"use": Signal(name="ext_rnd_use"), "sign": Signal(name="ext_rnd_sign"),
+               "v": Signal(vbits, name="ext_rnd_v"), "ev": Signal(signed(ev_width(BINARY16)), name="ext_rnd_ev"),
+               "sticky": Signal(name="ext_rnd_sticky")}
+        if OP_EXP2 in units:
+            rnd["e2"] = Signal(name="ext_rnd_e2")
     served = {0, 1, 2} | ({OP_TERNARY} if "ternary" in p.op_set else set())
     served |= {OP_MIN, OP_MAX} if "minmax" in p.op_set else set()
     served |= {OP_LT, OP_LE, OP_EQ} if "cmp" in p.op_set else set()
@@ -108,8 +122,16 @@ def _ext_ops(m: Module, p: Fp16PeParams, op, rm, a, b, c):
                 continue
             with m.Case(code):
                 m.d.comb += is_ext.eq(1)
-                if code in units:
-                    m.d.comb += [res.eq(units[code].result), flg.eq(units[code].flags)]
+                if code == OP_EXP2 and code in units:
+                    u = units[code]
+                    m.d.comb += [res.eq(u.result), flg.eq(u.flags), rnd["use"].eq(u.r_use),
+                                 rnd["sign"].eq(u.r_sign), rnd["v"].eq(u.e2_fr), rnd["ev"].eq(u.e2_nint),
+                                 rnd["sticky"].eq(u.e2_stx), rnd["e2"].eq(1)]
+                elif code in units:
+                    u = units[code]
+                    m.d.comb += [res.eq(u.result), flg.eq(u.flags), rnd["use"].eq(u.r_use),
+                                 rnd["sign"].eq(u.r_sign), rnd["v"].eq(u.r_v), rnd["ev"].eq(u.r_ev),
+                                 rnd["sticky"].eq(u.r_sticky)]
                 elif code == OP_XNOR and "xnor" in p.op_set:
                     m.d.comb += res.eq(c + _popcount(~(a ^ b)))
                 elif code == OP_BOOL and "bool" in p.op_set:
@@ -124,7 +146,32 @@ def _ext_ops(m: Module, p: Fp16PeParams, op, rm, a, b, c):
                             m.d.comb += res.eq(~a)
                 else:  # not generated
                     m.d.comb += flg.eq(FLAG_NV)
-    return is_ext, res, flg
+    return is_ext, res, flg, rnd
+
+
+def _exp2_tail(m: Module, rnd: dict) -> dict:
+    """exp2's table polynomial (:class:`Exp2Tail`) on the reduced argument carried in the rnd
+    fields while ``rnd_e2`` is set: the rnd fields with exp2's value to round in them (no rnd_e2)."""
+    t = m.submodules.op_exp2_tail = Exp2Tail(default_config("exp2", BINARY16))
+    v = rnd["rnd_v"]
+    m.d.comb += [t.e2_fr.eq(v[:len(t.e2_fr)]), t.e2_nint.eq(rnd["rnd_ev"]), t.e2_stx.eq(rnd["rnd_sticky"])]
+    e2 = rnd["rnd_e2"]
+    out = {k: x for k, x in rnd.items() if k != "rnd_e2"}
+    out["rnd_v"] = Signal(len(v), name="ext_rnd_v_e2")
+    out["rnd_ev"] = Signal(signed(ev_width(BINARY16)), name="ext_rnd_ev_e2")
+    out["rnd_sticky"] = Signal(name="ext_rnd_sticky_e2")
+    m.d.comb += [out["rnd_v"].eq(Mux(e2, t.r_v, v)), out["rnd_ev"].eq(Mux(e2, t.r_ev, rnd["rnd_ev"])),
+                 out["rnd_sticky"].eq(Mux(e2, t.r_sticky, rnd["rnd_sticky"]))]
+    return out
+
+
+def _ext_round(m: Module, p: Fp16PeParams, rm, live: dict):
+    """Phase 3: the one rounder of the rounding optional ops (binary16, the PE's ftz); returns
+    (result, flags) with the rounded value where ``rnd_use`` is set, else the special result."""
+    bits, flags = round_pack(m, BINARY16, live["rnd_sign"], live["rnd_v"], live["rnd_ev"], live["rnd_sticky"], rm,
+                             ftz=p.ftz, name="ext_rp")
+    use = live["rnd_use"]
+    return Mux(use, bits, live["spec_res"]), Mux(use, flags, live["spec_flags"])
 
 
 class Fp16Pe(wiring.Component):
@@ -244,9 +291,12 @@ class Fp16Pe(wiring.Component):
                 with m.Case(OP_EQ):
                     m.d.comb += [cmp_res.eq(eq), cmp_flags.eq(Mux(ab_snan, FLAG_NV, 0))]
 
+        rnd = {}
         if p.extended:
             is_cmp = (op >= (OP_MIN if minmax else OP_LT)) & (op <= (OP_EQ if cmps else OP_MAX))
-            is_ext, ext_res, ext_flags = _ext_ops(m, p, op, rm, self.a, self.b, self.c)
+            is_ext, ext_res, ext_flags, ext_rnd = _ext_ops(m, p, op, rm, self.a, self.b, self.c)
+            if ext_rnd is not None:  # the value to round travels to phase 3 (one rounder there)
+                rnd = {f"rnd_{k}": v for k, v in ext_rnd.items()}
             special = is_ext | is_cmp | ar_special
             spec_res = Mux(is_ext, ext_res, Mux(is_cmp, cmp_res, ar_res))
             spec_flags = Mux(is_ext, ext_flags, Mux(is_cmp, cmp_flags, ar_flags))
@@ -270,7 +320,12 @@ class Fp16Pe(wiring.Component):
 
         valid, live = pipe.cut(1, self.in_valid, dict(
             rm=rm, special=special, spec_res=spec_res, spec_flags=spec_flags,
-            sp=sp, sc=sc, mc=mc, prod=prod, pe_b=pe_w, rc=rc, clamp_p=clamp_p))
+            sp=sp, sc=sc, mc=mc, prod=prod, pe_b=pe_w, rc=rc, clamp_p=clamp_p, **rnd))
+        rnd = {k: live[k] for k in rnd}
+        # exp2's table polynomial: right after the first register boundary (S = 3, 4: here, phase 2;
+        # S = 2: phase 3, with the rounder), so phase 1 holds only its argument reduction
+        if "rnd_e2" in rnd and 1 in CUTS[p.stages]:
+            rnd = _exp2_tail(m, rnd)
 
         # ---- phase 2: align the addend, add or subtract ---------------------------------------
         ctop = Cat(Const(0, P + JMAX), live["mc"])       # addend at the window top, P extra bits below
@@ -289,9 +344,15 @@ class Fp16Pe(wiring.Component):
 
         valid, live = pipe.cut(2, valid, dict(
             rm=live["rm"], special=live["special"], spec_res=live["spec_res"], spec_flags=live["spec_flags"],
-            mag=mag, sign=sign, pe_b=live["pe_b"]))
+            mag=mag, sign=sign, pe_b=live["pe_b"], **rnd))
 
         # ---- phase 3: leading-zero count and normalisation --------------------------------------
+        # (and the rounding of the optional ops' values, when there are any)
+        spec_res, spec_flags = live["spec_res"], live["spec_flags"]
+        if rnd:
+            if "rnd_e2" in live:
+                live = {**live, **_exp2_tail(m, {k: live[k] for k in rnd})}
+            spec_res, spec_flags = _ext_round(m, p, live["rm"], live)
         mag = live["mag"]
         lz = lzc(mag)
         lim = live["pe_b"] + (W1 + BIAS - 52 - L)          # shift that lands on 2^emin
@@ -304,7 +365,7 @@ class Fp16Pe(wiring.Component):
         is_zero = mag == 0
 
         valid, live = pipe.cut(3, valid, dict(
-            rm=live["rm"], special=live["special"], spec_res=live["spec_res"], spec_flags=live["spec_flags"],
+            rm=live["rm"], special=live["special"], spec_res=spec_res, spec_flags=spec_flags,
             norm=norm, e1=e1, sign=live["sign"], is_zero=is_zero))
 
         # ---- phase 4: round, tininess, overflow, pack -------------------------------------------
