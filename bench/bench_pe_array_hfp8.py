@@ -51,6 +51,7 @@ CONFIGS = {
 TIMING = {
     "hfp8-os": {"pe": "hfp8"},
     "hfp8-os-cl4": {"pe": "hfp8", "chunk": 4},
+    "hfp8-os-cl4-sr": {"pe": "hfp8", "chunk": 4, "acc_round": "sr"},
     "hfp8-ws": {"pe": "hfp8", "dataflow": "ws"},
     "hfp8-ws-cl1": {"pe": "hfp8", "dataflow": "ws", "chunk": 1},
     "hfp8-ws-cl2": {"pe": "hfp8", "dataflow": "ws", "chunk": 2},
