@@ -21,7 +21,13 @@ def contract(p: PeArrayParams) -> dict:
         "out_valid": "1-cycle pulse per result row",
         "out": f"{C} lanes x {AW} bits, lane j = column j, at bits [j*{AW} +: {AW}]",
     }
-    parts = (_unary_parts if p.pe == "unary" else _step_parts)(p, ports)  # adds the dataflow's ports
+    if p.dataflow == "os":
+        ports["b"] = f"{C} lanes x {W} bits, lane j at bits [j*{W} +: {W}]"
+    else:
+        ports["psum"] = f"{C} lanes x {AW} bits: the partial sum each output row starts from"
+        ports["w_valid/w_ready"] = "weight push handshake" + (" (any cycle)" if p.pe == "unary" else "")
+        ports["w"] = f"{C} lanes x {W} bits: one weight row per push"
+    parts = (_unary_parts if p.pe == "unary" else _step_parts)(p, ports)  # adds the ready rules
     return {
         "array": {"rows": R, "cols": C, "pe": p.pe, "dataflow": p.dataflow,
                   "lane_width": W, "acc_width": AW, "step_cycles": p.step_cycles},
@@ -33,7 +39,7 @@ def contract(p: PeArrayParams) -> dict:
 
 def _step_parts(p: PeArrayParams, ports: dict) -> dict:
     """int8, fp16, sc, hfp8: formats, order, loading and timing texts (in steps)."""
-    C, W, AW, P = p.C, p.lane_width, p.acc_width, p.step_cycles
+    P = p.step_cycles
     F = timing.FORMULAS[p.dataflow]
     lane = {
         "int8": "signed 8-bit two's complement",
@@ -49,7 +55,6 @@ def _step_parts(p: PeArrayParams, ports: dict) -> dict:
         **hfp8_contract.acc(p),
     }[p.pe]
     if p.dataflow == "os":
-        ports["b"] = f"{C} lanes x {W} bits, lane j at bits [j*{W} +: {W}]"
         ports["in_ready"] = (f"high unless in_last is high and fewer than {F['last_spacing']} steps have passed "
                              "since the previous accepted in_last (in_ready may depend on in_last)")
         loading = ("Stream a tile as K items: item k carries a = A[0..R-1, k] (column k of A) and "
@@ -59,9 +64,6 @@ def _step_parts(p: PeArrayParams, ports: dict) -> dict:
         order = "PE (i, j): acc = zero; for k = 0..K-1: acc = a*b + acc (one rounding per step for fp16)"
         order = hfp8_contract.order(p) or order
     else:
-        ports["psum"] = f"{C} lanes x {AW} bits: the partial sum each output row starts from"
-        ports["w_valid/w_ready"] = "weight push handshake"
-        ports["w"] = f"{C} lanes x {W} bits: one weight row per push"
         ports["in_ready"] = f"low for the first row of a tile until all {F['weight_load']} weight rows have been pushed"
         ports["w_ready"] = (f"high when fewer than {F['weight_load']} rows are buffered and {F['reload_gap']} steps "
                             "have passed since the current tile's first row was accepted")
@@ -154,23 +156,19 @@ def _unary_formulas(p: PeArrayParams) -> dict:
 
 def _unary_parts(p: PeArrayParams, ports: dict) -> dict:
     """--pe unary: formats, order, loading and timing texts (in clock cycles, :mod:`.unary_timing`)."""
-    C, W, AW, T, n = p.C, p.lane_width, p.acc_width, p.step_cycles, p.width
+    AW, T, n = p.acc_width, p.step_cycles, p.width
     u = unary_timing
     coding = ("temporal: the column/weight edge sends thermometer codes (ramp j mod 2^N), the row edge "
               "van der Corput-ordered blocks; a full step counts m_a*m_b exactly" if p.sng == "temporal" else
               f"rate: comparator SNGs on a {p.sng} bank, source 0 shared by all rows, source 1 by all "
               "columns/weights (streams of one edge never meet)")
     if p.dataflow == "os":
-        ports["b"] = f"{C} lanes x {W} bits, lane j at bits [j*{W} +: {W}]"
         ports["in_ready"] = (f"high in step cycles (every {T}), unless in_last is high and fewer than "
                              f"{u.last_spacing(p)} steps have passed since the previous accepted in_last")
         loading = "Stream a tile as K items: a = A[:, k], b = B[k, :]; in_last on item K-1, one item per step."
         draining = f"R result rows per tile, row i at t_last + {u.first_row(p)} + i cycles, one per cycle"
         order = "PE (i, j): count = 0; for k: count += signed AND count of the A[i,k] and B[k,j] streams"
     else:
-        ports["psum"] = f"{C} lanes x {AW} bits: the partial sum each output row starts from"
-        ports["w_valid/w_ready"] = "weight push handshake (any cycle)"
-        ports["w"] = f"{C} lanes x {W} bits: one weight row per push"
         ports["in_ready"] = f"high in step cycles (every {T}) once all R weight rows of the tile are pushed"
         ports["w_ready"] = (f"high when fewer than R rows are buffered and {u.reload_gap(p)} cycles have passed "
                             "since the current tile's first row was accepted")
