@@ -149,7 +149,7 @@ def template_ports(p) -> str:
         ports = (" .first(f_i[1])," if p.dataflow == "os" else
                  f" .fold((r % {p.chunk} == {p.chunk - 1}) || (r == R - 1)),")
     if p.acc_round == "sr":
-        rows = [(p.pe_seed(i, 0)) for i in range(p.R)]
+        rows = [p.pe_seed(i, 0) for i in range(p.R)]
         if p.dataflow == "os":
             rows = rows[::-1]                                     # physical row r holds output row R-1-r
         cols = [(p.pe_seed(0, j) - p.seed) % (1 << 32) for j in range(p.C)]
