@@ -267,14 +267,22 @@ def _make_synth(unit):
     @click.option("--hier", is_flag=True, help="hierarchical: map the repeated module (pe-array: the PE) once and "
                   "count it at its area inside a flat small instance (pe-array: 2x2), plus the shell (the rest, flat)")
     @click.option("--hier-plain", is_flag=True, help="hierarchical, the PE counted at its area alone (no calibration)")
-    def cmd(liberty, as_json, hier, hier_plain, **kwargs):
-        from .synth import render, render_hierarchical, synthesize, synthesize_hierarchical
+    @click.option("--abc", default="default", show_default=True,
+                  help="ABC mapping script: default (abc -liberty), nosweep (the default without its SAT sweeping "
+                       "&fraig -x, for designs whose default mapping runs for hours) or fast (abc -fast -liberty); "
+                       "a different measure from the default, named in the report")
+    def cmd(liberty, as_json, hier, hier_plain, abc, **kwargs):
+        from .synth import check_abc, render, render_hierarchical, synthesize, synthesize_hierarchical
+        check_abc(abc)
+        if abc != "default" and (hier or hier_plain):
+            raise ParamError("abc", "default with --hier/--hier-plain (the hierarchical flow maps with the default "
+                             "script)", abc)
         p = _params(unit, _unit_values(unit, kwargs))
         if hier or hier_plain:
             calibrate = not hier_plain and getattr(unit, "hier_calibration", None) is not None
             report = synthesize_hierarchical(unit, p, liberty, calibrate=calibrate)
         else:
-            report = synthesize(unit, p, liberty)
+            report = synthesize(unit, p, liberty, abc=abc)
         click.echo(json.dumps(report, indent=2) if as_json else (render_hierarchical if hier or hier_plain else render)(report))
     return cmd
 

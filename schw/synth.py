@@ -24,19 +24,53 @@ from .errors import ParamError, ToolError
 from .output import generate, template, write_atomic
 
 NAND2_AREA = 0.798  # NAND2_X1 of the 45 nm library: the GE unit unless the library has its own NAND2
+#: ABC mapping scripts (``--abc``), each the ``abc`` line of flows/synth.ys.tmpl:
+#: ``default`` is Yosys 0.23's ``abc -liberty`` (``strash; &get -n; &fraig -x; &put; scorr; dc2;
+#: dretime; strash; &get -n; &dch -f; &nf; &put``); ``nosweep`` is the same without the SAT sweeping
+#: ``&fraig -x`` and ``scorr`` (a no-op here: ABC gets the logic without its flip-flops), for
+#: designs whose sweeping runs for hours (fp32-sfu's log2: multipliers whose operands share
+#: inputs); ``fast`` is ``abc -fast -liberty`` (``strash; dretime; map``). Areas from different
+#: scripts are different measures: the report names the script, docs/fp32_sfu.md compares them.
+ABC_SCRIPTS = {
+    "default": "abc -liberty ",
+    "nosweep": "abc -script +strash;dc2;dretime;strash;&get,-n;&dch,-f;&nf,{D};&put -liberty ",
+    "fast": "abc -fast -liberty ",
+}
 
 
 def ge_unit(cells: dict[str, dict]) -> float:
     """Area of one gate equivalent: the library's smallest NAND2 (NAND2X1, NAND2_X1, ...)."""
     nands = [c["area"] for name, c in cells.items() if name.upper().startswith("NAND2") and c["area"] > 0]
     return min(nands) if nands else NAND2_AREA
+
+
+def check_abc(abc: str) -> str:
+    if abc not in ABC_SCRIPTS:
+        raise ParamError("abc", ", ".join(ABC_SCRIPTS), abc)
+    return abc
+
+
+def synth_script(**fields) -> str:
+    """The Yosys script of ``flows/synth.ys.tmpl`` with ``fields``; ``abc`` (:data:`ABC_SCRIPTS`)
+    replaces the template's ``abc -liberty`` line."""
+    abc = check_abc(fields.pop("abc", "default"))
+    text = template("synth.ys.tmpl", "schw.flows").substitute(**fields)
+    if abc != "default":
+        if text.count("\n" + ABC_SCRIPTS["default"]) != 1:
+            raise ToolError("flows/synth.ys.tmpl: expected one 'abc -liberty' line to replace by --abc " + abc)
+        text = text.replace("\n" + ABC_SCRIPTS["default"], "\n" + ABC_SCRIPTS[abc])
+    return text
+
+
 def synthesize_verilog(sources: list[Path], top: str, liberty: str | Path | None = None,
                        keep: Path | None = None, netlist: Path | None = None,
-                       blackboxes: tuple[str, ...] = ()) -> dict:
+                       blackboxes: tuple[str, ...] = (), abc: str = "default") -> dict:
     """Synthesize ``top`` from ``sources`` against ``liberty`` (a name or a file, default
     ``schw45``); returns the area report as a dict. ``netlist``: where to write the mapped
     gate-level Verilog (``keep`` keeps every file of the run). ``blackboxes``: modules kept as
-    unmapped instances (not counted in the area; their counts are in ``instances``)."""
+    unmapped instances (not counted in the area; their counts are in ``instances``). ``abc``:
+    the mapping script (:data:`ABC_SCRIPTS`)."""
+    check_abc(abc)
     lib = liberty_lib.resolve(liberty)
     tools.require_synthesis()
     liberty = lib.liberty
@@ -50,9 +84,8 @@ def synthesize_verilog(sources: list[Path], top: str, liberty: str | Path | None
         mapped = work / f"{top}.netlist.v"
         reads = "\n".join([f"read_verilog -sv {Path(s).resolve()}" for s in sources]
                           + [f"blackbox {b}" for b in blackboxes])
-        script.write_text(template("synth.ys.tmpl", "schw.flows").substitute(
-            read_sources=reads, top=top, liberty=liberty.resolve(), stat_txt=stat_txt, stat_json=stat_json,
-            netlist=mapped))
+        script.write_text(synth_script(read_sources=reads, top=top, liberty=liberty.resolve(), stat_txt=stat_txt,
+                                       stat_json=stat_json, netlist=mapped, abc=abc))
         proc = subprocess.run(["yosys", "-q", "-l", str(work / "yosys.log"), "-s", str(script)],
                               capture_output=True, text=True, cwd=work, env=tools.tool_env())
         log = (work / "yosys.log").read_text(errors="replace") if (work / "yosys.log").exists() else proc.stderr
@@ -87,18 +120,19 @@ def synthesize_verilog(sources: list[Path], top: str, liberty: str | Path | None
         "ge": round(area / ge_unit(cells), 1),
         "ge_unit_um2": ge_unit(cells),
         "yosys": tools.find("yosys").version,
+        **({"abc": abc} if abc != "default" else {}),
         **({"instances": instances} if blackboxes else {}),
     }
 
 
 def synthesize(unit, params, liberty: str | Path | None = None, keep: Path | None = None,
-               netlist: Path | None = None) -> dict:
+               netlist: Path | None = None, abc: str = "default") -> dict:
     """Generate ``unit`` with ``params`` and synthesize it; the report also names unit and params."""
     gen = generate(unit, params)
     with tempfile.TemporaryDirectory(prefix="schw-gen-") as tmp:
         src = Path(tmp) / f"{gen.top}.v"
         write_atomic({src: gen.verilog})
-        report = synthesize_verilog([src], gen.top, liberty, keep, netlist)
+        report = synthesize_verilog([src], gen.top, liberty, keep, netlist, abc=abc)
     return {"unit": unit.name, "params": params.as_dict(), **report}
 
 
@@ -113,6 +147,8 @@ def render(report: dict) -> str:
     lines.append(f"{'total cells':<12}{report['cell_count']:>8}")
     lines.append(f"flip-flops: {report['flip_flops']}")
     lines.append(f"area: {report['area_um2']:.3f} um^2 = {report['ge']:.1f} GE (1 GE = {report['ge_unit_um2']} um^2)")
+    if report.get("abc"):
+        lines.append(f"ABC script: {report['abc']}")
     return "\n".join(lines)
 
 

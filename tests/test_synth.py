@@ -60,3 +60,27 @@ def test_missing_liberty_is_a_usage_error(yosys, tmp_path):
     r = subprocess.run([sys.executable, "-m", "schw.cli", "synth", "sc-mul", "--liberty", str(tmp_path / "x.lib")],
                        capture_output=True, text=True)
     assert r.returncode == 2 and "--liberty" in r.stderr
+
+
+@pytest.mark.parametrize("abc, runs, skips", [
+    ("default", ["&fraig -x", "&dch -f", "&nf"], []),
+    ("nosweep", ["&dch -f", "&nf"], ["&fraig -x", "scorr"]),
+    ("fast", ["map"], ["&fraig -x", "&dch -f", "&nf"]),
+])
+def test_abc_scripts_run_what_they_say(yosys, tmp_path, abc, runs, skips):
+    """--abc: the ABC commands Yosys ran (its log echoes each as 'ABC: + cmd') are the script's;
+    the report names a non-default script, and every script maps the same flip-flops."""
+    r = synthesize(UNIT, UNIT.Params(width=4, length=16), keep=tmp_path, abc=abc)
+    ran = {line.split("ABC: + ", 1)[1].strip() for line in (tmp_path / "yosys.log").read_text().splitlines()
+           if line.startswith("ABC: + ")}
+    assert all(c in ran for c in runs) and not any(c in ran for c in skips), sorted(ran)
+    assert r.get("abc") == (None if abc == "default" else abc)
+    assert r["flip_flops"] == 4 + 4 + 8 + 4 + 5 + 5 + 1 + 1 and r["area_um2"] > 0
+
+
+def test_bad_abc_script_is_a_usage_error(yosys):
+    for args, want in ((["--abc", "quick"], "invalid value for --abc: must be default, nosweep, fast, got 'quick'"),
+                       (["--abc", "fast", "--hier"], "--abc: must be default with --hier")):
+        r = subprocess.run([sys.executable, "-m", "schw.cli", "synth", "sc-mul", *args],
+                           capture_output=True, text=True)
+        assert r.returncode == 2 and want in r.stderr and "Traceback" not in r.stderr and not r.stdout, r.stderr
