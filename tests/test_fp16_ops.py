@@ -547,3 +547,17 @@ def test_broken_table_entry_caught(tmp_path):
     assert not rep.passed
     bad = rep.details["mismatches_per_op"]
     assert bad["recip"] > 0 and sum(v for k, v in bad.items() if k != "recip") == 0
+
+
+def test_ftz_ignored_caught(tmp_path):
+    """A PE generated without --ftz checked as an --ftz PE: the exhaustive recip and exp2 vectors
+    find the subnormal inputs and tiny results it does not flush (and nothing else differs)."""
+    need("verilator")
+    ops = "fma,mul,add,recip,exp2"
+    path = tmp_path / "no_ftz.v"
+    path.write_text(generate(UNIT, P(stages=2, ops=ops)).verilog)
+    pf = P(stages=2, ops=ops, ftz=True)
+    rep = harness.check(UNIT, pf, "verilator", ext_vectors(pf.op_set, 1), rtl=[path])
+    assert not rep.passed
+    bad = rep.details["mismatches_per_op"]
+    assert bad["recip"] > 0 and bad["exp2"] > 0 and sum(v for k, v in bad.items() if k not in ("recip", "exp2")) == 0
