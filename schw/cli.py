@@ -310,11 +310,18 @@ def _make_ppa(unit):
                        "ternary_i8); fp32-sfu: one of the ops of its --ops [the regression's op mix]")
     @click.option("--hier", is_flag=True,
                   help="pe-array: the hierarchical netlist (the PE mapped once), energy = shell + each PE instance")
-    def cmd(liberty, clock_ns, activity, vectors, vector_seed, as_json, keep, op, hier, **kwargs):
+    @click.option("--abc", default="default", show_default=True,
+                  help="ABC mapping script of the synthesis: default, nosweep or fast (as schw synth --abc)")
+    def cmd(liberty, clock_ns, activity, vectors, vector_seed, as_json, keep, op, hier, abc, **kwargs):
         from .ppa import hier_ppa, ppa, render
+        from .synth import check_abc
+        check_abc(abc)
+        if hier and abc != "default":
+            raise ParamError("abc", "default with --hier (the hierarchical flow maps with the default script)", abc)
         p = _params(unit, _unit_values(unit, kwargs))
+        extra = {} if hier else {"abc": abc}
         report = (hier_ppa if hier else ppa)(unit, p, liberty, clock_ns=clock_ns, activity=activity, vectors=vectors,
-                                             seed=vector_seed, keep=keep, op=op)
+                                             seed=vector_seed, keep=keep, op=op, **extra)
         click.echo(json.dumps(report, indent=2) if as_json else render(report))
     return cmd
 

@@ -36,7 +36,7 @@ from . import liberty as liberty_lib
 from .errors import ParamError, ToolError
 from .output import generate, template, write_atomic
 from .sim import runner
-from .synth import synthesize_verilog
+from .synth import ABC_SCRIPTS, check_abc, synthesize_verilog
 
 #: the library of ``--netlist`` when ``--liberty`` is not given
 DEFAULT_LIBERTY = "osu018"
@@ -80,14 +80,18 @@ def _library(liberty: str | Path | None) -> tuple[str, liberty_lib.LibraryFiles]
     return value, liberty_lib.resolve(value)
 
 
-def _synthesized(top: str, liberty: str | Path | None, rtl: dict[str, bytes]) -> tuple[Path, dict]:
+def _synthesized(top: str, liberty: str | Path | None, rtl: dict[str, bytes],
+                 abc: str = "default") -> tuple[Path, dict]:
     """The netlist of ``top`` from the Verilog sources ``rtl`` (file name -> text) mapped to
-    ``liberty``; cached. Returns its path and the synthesis report."""
+    ``liberty`` with the ABC script ``abc`` (:data:`schw.synth.ABC_SCRIPTS`); cached. Returns its
+    path and the synthesis report."""
     value, lib = _library(liberty)
     tools.require_synthesis()
     parts = [top.encode(), *(name.encode() + b"\0" + text for name, text in rtl.items()),
              lib.liberty.read_bytes(), template("synth.ys.tmpl", "schw.flows").template.encode(),
              str(tools.find("yosys").version).encode(), __version__.encode()]
+    if check_abc(abc) != "default":
+        parts.append(ABC_SCRIPTS[abc].encode())
     with runner.build_slot("netlists", lib.name, top, parts) as (d, done):
         path, report = d / f"{top}.netlist.v", d / "synth.json"
         if not (done and path.is_file() and report.is_file()):
@@ -95,19 +99,20 @@ def _synthesized(top: str, liberty: str | Path | None, rtl: dict[str, bytes]) ->
             sources = [d / "rtl" / name for name in rtl]
             for src, text in zip(sources, rtl.values()):
                 src.write_bytes(text)
-            rep = synthesize_verilog(sources, top, value, netlist=path)
+            rep = synthesize_verilog(sources, top, value, netlist=path, abc=abc)
             write_atomic({report: json.dumps(rep, indent=2)})
             runner.mark_built(d)
         return path, json.loads(report.read_text())
 
 
-def netlist(unit, params, liberty: str | Path | None = None, cells: str | Path | None = None) -> GateLevel:
-    """``unit`` with ``params`` generated, synthesized to ``liberty`` (default ``osu018``) and
-    paired with the library's cell models (or ``cells``)."""
+def netlist(unit, params, liberty: str | Path | None = None, cells: str | Path | None = None,
+            abc: str = "default") -> GateLevel:
+    """``unit`` with ``params`` generated, synthesized to ``liberty`` (default ``osu018``) with
+    the ABC script ``abc`` and paired with the library's cell models (or ``cells``)."""
     _, lib = _library(liberty)
     models = cell_models(cells, lib)
     gen = generate(unit, params)
-    path, report = _synthesized(gen.top, liberty, {f"{gen.top}.v": gen.verilog.encode()})
+    path, report = _synthesized(gen.top, liberty, {f"{gen.top}.v": gen.verilog.encode()}, abc)
     return GateLevel([path, models], gen.top, path, models, lib.name, report)
 
 

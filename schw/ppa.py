@@ -243,11 +243,12 @@ def check_clock(clock_ns) -> float | None:
 
 def ppa(unit, params, liberty: str | Path | None = "osu018", clock_ns: float | None = None,
         activity="sim", vectors: int | None = None, seed: int = 1, keep: Path | None = None,
-        op: str | None = None) -> dict:
+        op: str | None = None, abc: str = "default") -> dict:
     """The PPA report of ``unit`` with ``params`` (keys :data:`KEYS`, plus ``op``, ``operation``
     and ``details``). ``keep``: a directory that receives the mapped netlist, the STA scripts and
     reports, the waveform and the per-net activity. ``op``: activity from that operation only
-    (:data:`OPS`)."""
+    (:data:`OPS`). ``abc``: the ABC script of the synthesis (:data:`schw.synth.ABC_SCRIPTS`)."""
+    synth.check_abc(abc)
     act = parse_activity(activity)
     op = check_op(unit, op, act, params)
     clock_ns = check_clock(clock_ns)
@@ -260,7 +261,7 @@ def ppa(unit, params, liberty: str | Path | None = "osu018", clock_ns: float | N
     with tempfile.TemporaryDirectory(prefix="schw-ppa-") as tmp:
         work = keep or Path(tmp)
         # the same cached netlist the gate-level regression simulates (net names match its waveform)
-        gl = gatesim.netlist(unit, params, lib.liberty)
+        gl = gatesim.netlist(unit, params, lib.liberty, abc=abc)
         top, area = gl.top, gl.synth
         netlist = gl.netlist
         if keep:
@@ -278,7 +279,7 @@ def ppa(unit, params, liberty: str | Path | None = "osu018", clock_ns: float | N
         elif act == "sim":
             waves = work / f"{top}.vcd"
             rep = regression(unit, params, "icarus", seed=seed, count=count, netlist=True, liberty=lib.liberty,
-                             waves=waves)
+                             waves=waves, abc=abc)
             rep.raise_if_failed()
             activity_ = power.activity_from_waveform(waves, nl, library)
             sim = {"simulator": "icarus (gate level)", "vectors": rep.vectors, "seed": seed}
@@ -309,6 +310,7 @@ def ppa(unit, params, liberty: str | Path | None = "osu018", clock_ns: float | N
         "clock_ns": period,
         "op": op,
         "operation": operation,
+        **({"abc": abc} if abc != "default" else {}),
         "details": {
             "cells": area["cell_count"], "flip_flops": area["flip_flops"],
             "energy_pj": energy["energy_pj"], "cycles": energy["cycles"],
@@ -330,7 +332,8 @@ def render(r: dict) -> str:
     """The report as a short terminal table."""
     act = "simulated (gate-level regression)" if r["activity"] == "sim" else f"{r['activity']} toggles/net/cycle"
     lines = [f"{r['unit']}  top {r['top']}  liberty {r['liberty']}  clock {r['clock_ns']:.3f} ns  activity {act}",
-             "params: " + ", ".join(f"{k}={v}" for k, v in r["params"].items()),
+             "params: " + ", ".join(f"{k}={v}" for k, v in r["params"].items())
+             + (f"; ABC script {r['abc']}" if r.get("abc") else ""),
              f"operation: {r['operation']['name']} ({r['operation']['cycles_per_op']:g} cycles per operation)"
              + (f"; activity from {r['op']} operations only" if r.get("op") else ""),
              f"  area              {r['area_um2']:>14.1f} um^2",

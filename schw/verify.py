@@ -147,11 +147,13 @@ def rtl_sources(unit, params, rtl: list[Path] | None, top: str | None, work: Pat
 
 def design_under_test(unit, params, *, rtl: list[Path] | None = None, top: str | None = None,
                       netlist: bool = False, liberty: str | Path | None = None,
-                      cells: str | Path | None = None) -> gatesim.GateLevel | None:
+                      cells: str | Path | None = None, abc: str = "default") -> gatesim.GateLevel | None:
     """The gate-level design a regression runs on, or None for RTL: ``netlist`` synthesizes the
     generated unit (or the ``rtl`` files) to ``liberty`` (default osu018) and adds its cell
     models; ``cells`` without ``netlist`` says that ``rtl`` already is a mapped netlist and
     names the cell models it needs (a file or a library name)."""
+    if abc != "default" and (not netlist or rtl is not None):
+        raise ParamError("abc", "default unless the generated unit is synthesized (netlist)", abc)
     if not netlist:
         if liberty is not None:
             raise ParamError("liberty", "given only with --netlist (the library to map to)", str(liberty))
@@ -167,17 +169,18 @@ def design_under_test(unit, params, *, rtl: list[Path] | None = None, top: str |
         if not netlist:
             return gatesim.with_cells(rtl, top, cells)
         return gatesim.netlist_of(rtl, top, liberty, cells)
-    return gatesim.netlist(unit, params, liberty, cells)
+    return gatesim.netlist(unit, params, liberty, cells, abc=abc)
 
 
 def regression(unit, params, sim: str, *, rtl: list[Path] | None = None, top: str | None = None,
                seed: int = 1, count: int | None = None, keep: Path | None = None, full: bool = False,
                netlist: bool = False, liberty: str | Path | None = None, cells: str | Path | None = None,
-               waves: Path | None = None) -> Report:
+               waves: Path | None = None, abc: str = "default") -> Report:
     """Run ``unit``'s regression on ``sim``; against generated RTL unless ``rtl`` is given.
     ``full``: the unit's exhaustive mode (only units whose own ``regression`` hook has one).
     ``netlist``/``liberty``/``cells``: on the gate-level netlist (:func:`design_under_test`);
-    the report's ``details["gate_level"]`` then names the netlist and library.
+    the report's ``details["gate_level"]`` then names the netlist and library; ``abc``: the
+    ABC script of that synthesis (:data:`schw.synth.ABC_SCRIPTS`, generated units only).
     ``waves``: write a waveform (``.vcd`` or ``.fst``) of the run to this file."""
     from schw.sim import runner
 
@@ -190,7 +193,8 @@ def regression(unit, params, sim: str, *, rtl: list[Path] | None = None, top: st
             raise ParamError("waves", "not used with --full (billions of cycles)", str(waves))
     if keep is not None:
         keep = prepare_dir(keep, "keep")
-    gate = design_under_test(unit, params, rtl=rtl, top=top, netlist=netlist, liberty=liberty, cells=cells)
+    gate = design_under_test(unit, params, rtl=rtl, top=top, netlist=netlist, liberty=liberty, cells=cells,
+                             abc=abc)
     if gate is not None:
         rtl, top = gate.sources, gate.top
         if keep is not None and gate.synth is not None:

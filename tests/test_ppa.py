@@ -81,6 +81,7 @@ def test_simulated_energy_per_sc_multiply_grows_with_the_stream_length(tools_rea
     (["--liberty", "schw45"], "--liberty"),
     (["--liberty", "nope"], "--liberty"),
     (["--vectors", "0"], "--vectors"),
+    (["--abc", "quick"], "--abc"),
 ])
 def test_bad_input_exits_2_and_writes_nothing(args, option, tmp_path):
     keep = tmp_path / "keep"
@@ -307,3 +308,16 @@ def test_cli_hier_array_energy_agrees_with_the_flat_run(tools_ready, tmp_path):
     assert f["details"]["simulation"]["vectors"] == d["simulation"]["vectors"]
     assert f["details"]["cycles"] == d["cycles"]
     assert h["energy_per_op_pj"] == pytest.approx(f["energy_per_op_pj"], rel=0.10)
+
+
+def test_abc_script_reaches_the_netlist_the_regression_simulates(tools_ready, tmp_path):
+    """--abc nosweep: timing, area and the simulated activity all come from the nosweep netlist
+    (the same cells `schw synth --abc nosweep --liberty osu018` counts), every result checked."""
+    from schw.synth import synthesize
+    p = SC_MUL.Params(width=4, length=16)
+    r = ppa(SC_MUL, p, "osu018", vectors=20, abc="nosweep", keep=tmp_path)
+    _consistent(r)
+    area = synthesize(SC_MUL, p, "osu018", abc="nosweep")
+    assert r["abc"] == "nosweep" and r["area_um2"] == area["area_um2"]
+    assert r["details"]["cells"] == area["cell_count"] and r["details"]["simulation"]["vectors"] >= 20
+    assert "abc" not in ppa(SC_MUL, p, "osu018", activity=0.1)
