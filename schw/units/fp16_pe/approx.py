@@ -34,8 +34,8 @@ from fractions import Fraction
 
 import numpy as np
 
-from .tables import (BINARY16, BINARY32, FUNCTIONS, ApproxConfig, FloatFormat, coefficients, default_config,
-                     scale_constants)
+from .params import BINARY16, BINARY32, FloatFormat
+from .tables import FUNCTIONS, ApproxConfig, coefficients, default_config, scale_constants
 
 __all__ = ["BINARY16", "BINARY32", "FUNCTIONS", "ApproxConfig", "FloatFormat", "default_config",
            "approx_eval", "expmod", "round_pack", "decode", "flush", "reference", "round_exact"]

@@ -24,7 +24,8 @@ from amaranth.lib.wiring import In, Out
 
 from schw.hdl import lzc, round_up
 
-from .tables import ApproxConfig, FloatFormat, coefficients, scale_constants
+from .params import FloatFormat
+from .tables import ApproxConfig, coefficients, scale_constants
 
 RNE, RTZ, RDN, RUP, RMM = range(5)
 NX, UF, OF, DZ, NV = (1 << i for i in range(5))

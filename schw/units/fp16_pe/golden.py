@@ -24,7 +24,8 @@ from fractions import Fraction
 
 import numpy as np
 
-from .contract import CANONICAL_NAN16, CANONICAL_NAN32, NV, NX, OF, OPS, RM, UF, result_width
+from .contract import CANONICAL_NAN16, NV, NX, OF, OPS, RM, UF, result_width
+from .params import BINARY16, BINARY32, FloatFormat
 
 _FMA, _MUL, _ADD = OPS["fma"], OPS["mul"], OPS["add"]
 _MIN, _MAX, _LT, _LE, _EQ = OPS["min"], OPS["max"], OPS["lt"], OPS["le"], OPS["eq"]
@@ -35,50 +36,6 @@ _NO_TOP = -(1 << 20)  # "top exponent" of a zero operand: below everything
 #: rows per pass of the arithmetic path: its ~40 int64 temporaries stay in the CPU caches
 #: (2^15 rows: 6-7x the vectors/s of one pass over 10^6 rows, bench/bench_fp16_golden.py --blocks)
 _BLOCK = 1 << 15
-
-
-@dataclass(frozen=True)
-class Fmt:
-    """An IEEE binary format: ``p`` significand bits (with the hidden one), ``ebits`` exponent bits."""
-
-    p: int
-    ebits: int
-
-    @property
-    def width(self) -> int:
-        return self.p + self.ebits
-
-    @property
-    def fbits(self) -> int:
-        return self.p - 1
-
-    @property
-    def bias(self) -> int:
-        return (1 << (self.ebits - 1)) - 1
-
-    @property
-    def emin(self) -> int:
-        return 1 - self.bias
-
-    @property
-    def emask(self) -> int:
-        return (1 << self.ebits) - 1
-
-    @property
-    def inf(self) -> int:
-        return self.emask << self.fbits
-
-    @property
-    def max_finite(self) -> int:
-        return self.inf - 1
-
-    @property
-    def nan(self) -> int:
-        return CANONICAL_NAN16 if self.width == 16 else CANONICAL_NAN32
-
-
-F16 = Fmt(11, 5)
-F32 = Fmt(24, 8)
 
 
 @dataclass
@@ -92,25 +49,25 @@ class _Dec:
     snan: np.ndarray
 
 
-def _decode(bits: np.ndarray, f: Fmt, ftz: bool) -> _Dec:
+def _decode(bits: np.ndarray, f: FloatFormat, ftz: bool) -> _Dec:
     s = (bits >> (f.width - 1)) & 1
-    e = (bits >> f.fbits) & f.emask
-    m = bits & ((1 << f.fbits) - 1)
+    e = (bits >> f.mbits) & f.emask
+    m = bits & ((1 << f.mbits) - 1)
     nan = (e == f.emask) & (m != 0)
-    snan = nan & (((m >> (f.fbits - 1)) & 1) == 0)
+    snan = nan & (((m >> (f.mbits - 1)) & 1) == 0)
     inf = (e == f.emask) & (m == 0)
     if ftz:
         m = np.where(e == 0, 0, m)
     zero = (e == 0) & (m == 0)
-    sig = np.where(e == 0, m, m | (1 << f.fbits))
+    sig = np.where(e == 0, m, m | (1 << f.mbits))
     sig = np.where(nan | inf, 0, sig)
-    exp = np.where(e == 0, f.emin - f.fbits, e - f.bias - f.fbits)
+    exp = np.where(e == 0, f.emin - f.mbits, e - f.bias - f.mbits)
     return _Dec(s, sig, exp, zero, inf, nan, snan)
 
 
-def _flush(bits: np.ndarray, f: Fmt) -> np.ndarray:
+def _flush(bits: np.ndarray, f: FloatFormat) -> np.ndarray:
     """Subnormal bit patterns replaced by the zero of the same sign (ftz input rule)."""
-    sub = (((bits >> f.fbits) & f.emask) == 0)
+    sub = (((bits >> f.mbits) & f.emask) == 0)
     return np.where(sub, bits & (1 << (f.width - 1)), bits)
 
 
@@ -139,7 +96,7 @@ def _round_at(m, e, q, s, rm):
     return base + inc, nz
 
 
-def _round_pack(s, m, e, rm, f: Fmt, ftz: bool):
+def _round_pack(s, m, e, rm, f: FloatFormat, ftz: bool):
     """Round (-1)**s * m * 2**e (m > 0, m < 2**53) to format f: (bits, flags) as int64."""
     p = f.p
     top = e + _bitlen(m) - 1
@@ -150,7 +107,7 @@ def _round_pack(s, m, e, rm, f: Fmt, ftz: bool):
     q = q + carry
     normal = kept >= (_ONE << (p - 1))
     bexp = np.where(normal, q + p - 1 + f.bias, 0)
-    frac = kept & ((_ONE << f.fbits) - 1)
+    frac = kept & ((_ONE << f.mbits) - 1)
     of = bexp >= f.emask
     # tininess after rounding: round to p bits with unbounded exponent range, compare with 2**emin
     tiny = top < f.emin
@@ -159,7 +116,7 @@ def _round_pack(s, m, e, rm, f: Fmt, ftz: bool):
         ku, _ = _round_at(m[edge], e[edge], top[edge] - p + 1, s[edge], rm[edge])
         tiny[edge] = ku != (_ONE << p)
     sign = s << (f.width - 1)
-    bits = sign | (np.minimum(bexp, f.emask) << f.fbits) | frac
+    bits = sign | (np.minimum(bexp, f.emask) << f.mbits) | frac
     to_inf = (rm == _RNE) | (rm == _RMM) | ((rm == _RUP) & (s == 0)) | ((rm == _RDN) & (s == 1))
     bits = np.where(of, sign | np.where(to_inf, f.inf, f.max_finite), bits)
     inexact = inexact | of
@@ -204,15 +161,15 @@ def _add_exact(sp, mp, ep, sc, mc, ec, p: int):
 
 
 def _arith(op, rm, a, b, c, acc: str, ftz: bool):
-    fo = F16 if acc == "fp16" else F32
-    A = _decode(a, F16, ftz)
-    B = _decode(b, F16, ftz)
+    fo = BINARY16 if acc == "fp16" else BINARY32
+    A = _decode(a, BINARY16, ftz)
+    B = _decode(b, BINARY16, ftz)
     C = _decode(c, fo, ftz)
     is_add = op == _ADD
     is_mul = op == _MUL
     # add = a*1.0 + c ; mul = a*b + (zero with the product's sign): both exact identities
-    B = _Dec(np.where(is_add, 0, B.s), np.where(is_add, 1 << F16.fbits, B.sig),
-             np.where(is_add, -F16.fbits, B.exp), B.zero & ~is_add, B.inf & ~is_add,
+    B = _Dec(np.where(is_add, 0, B.s), np.where(is_add, 1 << BINARY16.mbits, B.sig),
+             np.where(is_add, -BINARY16.mbits, B.exp), B.zero & ~is_add, B.inf & ~is_add,
              B.nan & ~is_add, B.snan & ~is_add)
     sp = A.s ^ B.s
     C = _Dec(np.where(is_mul, sp, C.s), np.where(is_mul, 0, C.sig), C.exp, C.zero | is_mul,
@@ -244,10 +201,10 @@ def _arith(op, rm, a, b, c, acc: str, ftz: bool):
 
 
 def _compare(op, a, b, ftz: bool):
-    A = _decode(a, F16, ftz)
-    B = _decode(b, F16, ftz)
+    A = _decode(a, BINARY16, ftz)
+    B = _decode(b, BINARY16, ftz)
     if ftz:
-        a, b = _flush(a, F16), _flush(b, F16)
+        a, b = _flush(a, BINARY16), _flush(b, BINARY16)
     mag_a, mag_b = a & 0x7FFF, b & 0x7FFF
     key_a = np.where(A.s == 1, -mag_a, mag_a)            # -0 == +0
     key_b = np.where(B.s == 1, -mag_b, mag_b)
@@ -342,7 +299,7 @@ def softfloat_evaluate(op, rm, a, b, c, acc: str = "fp16", ftz: bool = False):
     sf.set_tininess_mode(sf.TininessMode.AFTER_ROUNDING)
     modes = {code: sf.RoundingMode(code) for code in range(5)}
     wide = acc == "fp32"
-    fo = F32 if wide else F16
+    fo = BINARY32 if wide else BINARY16
     sub16 = lambda x: ((x >> 10) & 0x1F) == 0 and (x & 0x3FF) != 0  # noqa: E731
     for i, (o, r, x, y, z) in enumerate(zip(op.tolist(), rm.tolist(), a.tolist(), b.tolist(), c.tolist())):
         if ftz:
@@ -366,8 +323,8 @@ def softfloat_evaluate(op, rm, a, b, c, acc: str = "fp16", ftz: bool = False):
                 out = (sf.f16_mul_add(X, Y, Z) if o == _FMA else sf.f16_mul(X, Y) if o == _MUL
                        else sf.f16_add(X, Z))
             v, fl = bits(out), sf.get_exception_flags() & 0x1F
-            exp_field = (v >> fo.fbits) & fo.emask
-            frac = v & ((1 << fo.fbits) - 1)
+            exp_field = (v >> fo.mbits) & fo.emask
+            frac = v & ((1 << fo.mbits) - 1)
             if exp_field == fo.emask and frac:
                 v = fo.nan
             if ftz and ((fl & UF) or (exp_field == 0 and frac)):

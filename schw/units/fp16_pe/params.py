@@ -44,6 +44,76 @@ RM_RNE, RM_RTZ, RM_RDN, RM_RUP, RM_RMM = range(5)
 FLAG_NX, FLAG_UF, FLAG_OF, FLAG_DZ, FLAG_NV = (1 << i for i in range(5))
 NAN16, NAN32 = 0x7E00, 0x7FC00000
 
+
+@dataclass(frozen=True)
+class FloatFormat:
+    """An IEEE 754 binary interchange format: ``ebits`` exponent bits, ``mbits`` fraction bits.
+
+    The one format description of the family: the golden models (:mod:`.golden`, :mod:`.approx`)
+    and the gateware (:mod:`.approx_rtl`, :mod:`.rtl`) both read it here, as does fp32-sfu."""
+
+    ebits: int
+    mbits: int
+
+    @property
+    def p(self) -> int:
+        """Precision (significand bits with the hidden one)."""
+        return self.mbits + 1
+
+    @property
+    def width(self) -> int:
+        return 1 + self.ebits + self.mbits
+
+    @property
+    def bias(self) -> int:
+        return (1 << (self.ebits - 1)) - 1
+
+    @property
+    def emin(self) -> int:
+        return 1 - self.bias
+
+    @property
+    def emax(self) -> int:
+        return self.bias
+
+    @property
+    def emask(self) -> int:
+        return (1 << self.ebits) - 1
+
+    @property
+    def inf(self) -> int:
+        """Bit pattern of +infinity."""
+        return self.emask << self.mbits
+
+    @property
+    def max_finite(self) -> int:
+        return self.inf - 1
+
+    @property
+    def nan(self) -> int:
+        """The canonical quiet NaN (sign 0, quiet bit only)."""
+        return self.inf | (1 << (self.mbits - 1))
+
+    @property
+    def one(self) -> int:
+        """Bit pattern of 1.0."""
+        return self.bias << self.mbits
+
+    @property
+    def sat_bits(self) -> int:
+        """exp2: |x| >= 2^sat_bits overflows or underflows completely (binary16: 5, binary32: 8)."""
+        return max(self.emax + 1, self.mbits - self.emin + 2).bit_length()
+
+    @property
+    def k_clamp(self) -> int:
+        """expmod: k is clamped to [-k_clamp, k_clamp] (2^(ebits+1)) without changing any result."""
+        return 1 << (self.ebits + 1)
+
+
+BINARY16 = FloatFormat(5, 10)
+BINARY32 = FloatFormat(8, 23)
+
+
 #: (exponent bits, fraction bits) of the accumulation/result format
 FORMATS = {"fp16": (5, 10), "fp32": (8, 23)}
 

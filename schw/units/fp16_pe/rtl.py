@@ -10,10 +10,10 @@ from amaranth.lib.wiring import In, Out
 from schw.hdl import lzc, round_up
 
 from .approx_rtl import ApproxFunction, Exp2Tail, ExpMod, ev_width, round_pack, value_width
-from .params import (CUTS, FLAG_NV, FLAG_NX, FLAG_OF, FLAG_UF, FORMATS, NAN16, NAN32, OP_ADD, OP_BOOL, OP_EQ,
-                     OP_EXP2, OP_EXPMOD, OP_LE, OP_LOG2, OP_LT, OP_MAX, OP_MIN, OP_MUL, OP_RECIP, OP_RSQRT,
+from .params import (BINARY16, CUTS, FLAG_NV, FLAG_NX, FLAG_OF, FLAG_UF, FORMATS, NAN16, NAN32, OP_ADD, OP_BOOL,
+                     OP_EQ, OP_EXP2, OP_EXPMOD, OP_LE, OP_LOG2, OP_LT, OP_MAX, OP_MIN, OP_MUL, OP_RECIP, OP_RSQRT,
                      OP_TERNARY, OP_XNOR, RM_RDN, RM_RMM, RM_RNE, RM_RUP, Fp16PeParams)
-from .tables import BINARY16, default_config
+from .tables import default_config
 
 
 class _Float:

@@ -36,73 +36,9 @@ from functools import lru_cache
 
 import mpmath
 
+from .params import BINARY16, FloatFormat
+
 FUNCTIONS = ("recip", "rsqrt", "exp2", "log2")
-
-
-@dataclass(frozen=True)
-class FloatFormat:
-    """An IEEE 754 binary interchange format: ``ebits`` exponent bits, ``mbits`` fraction bits."""
-
-    ebits: int
-    mbits: int
-
-    @property
-    def p(self) -> int:
-        """Precision (significand bits with the hidden one)."""
-        return self.mbits + 1
-
-    @property
-    def width(self) -> int:
-        return 1 + self.ebits + self.mbits
-
-    @property
-    def bias(self) -> int:
-        return (1 << (self.ebits - 1)) - 1
-
-    @property
-    def emin(self) -> int:
-        return 1 - self.bias
-
-    @property
-    def emax(self) -> int:
-        return self.bias
-
-    @property
-    def emask(self) -> int:
-        return (1 << self.ebits) - 1
-
-    @property
-    def inf(self) -> int:
-        """Bit pattern of +infinity."""
-        return self.emask << self.mbits
-
-    @property
-    def max_finite(self) -> int:
-        return self.inf - 1
-
-    @property
-    def nan(self) -> int:
-        """The canonical quiet NaN (sign 0, quiet bit only)."""
-        return self.inf | (1 << (self.mbits - 1))
-
-    @property
-    def one(self) -> int:
-        """Bit pattern of 1.0."""
-        return self.bias << self.mbits
-
-    @property
-    def sat_bits(self) -> int:
-        """exp2: |x| >= 2^sat_bits overflows or underflows completely (binary16: 5, binary32: 8)."""
-        return max(self.emax + 1, self.mbits - self.emin + 2).bit_length()
-
-    @property
-    def k_clamp(self) -> int:
-        """expmod: k is clamped to [-k_clamp, k_clamp] (2^(ebits+1)) without changing any result."""
-        return 1 << (self.ebits + 1)
-
-
-BINARY16 = FloatFormat(5, 10)
-BINARY32 = FloatFormat(8, 23)
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,8 @@ import numpy as np
 
 from schw.units.fp16_pe.approx import approx_eval
 from schw.units.fp16_pe.contract import NV, RM
-from schw.units.fp16_pe.golden import F16, F32, _decode, _round_pack
+from schw.units.fp16_pe.golden import _decode, _round_pack
+from schw.units.fp16_pe.params import BINARY16, BINARY32
 
 from .params import APPROX, K_WIDTH, NAN16, NAN32, OPS, approx_config
 
@@ -66,9 +67,9 @@ def evaluate(op, rm, a, k, ops=tuple(OPS)):
     res = np.zeros(op.shape, dtype=np.int64)
     flg = np.zeros(op.shape, dtype=np.int64)
     zero_k = np.zeros_like(k)
-    for name, code, fin, fout, nan, kk in (("f16_to_f32", _F16TO32, F16, F32, NAN32, zero_k),
-                                            ("f32_to_f16", _F32TO16, F32, F16, NAN16, zero_k),
-                                            ("scale", _SCALE, F32, F32, NAN32, k)):
+    for name, code, fin, fout, nan, kk in (("f16_to_f32", _F16TO32, BINARY16, BINARY32, NAN32, zero_k),
+                                            ("f32_to_f16", _F32TO16, BINARY32, BINARY16, NAN16, zero_k),
+                                            ("scale", _SCALE, BINARY32, BINARY32, NAN32, k)):
         sel = np.flatnonzero(op == code)
         if name not in ops or not sel.size:
             continue

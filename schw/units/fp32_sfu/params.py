@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 from schw.errors import ParamError
 from schw.params import Params, int_range, param
-from schw.units.fp16_pe.tables import BINARY32, ApproxConfig, default_config
+from schw.units.fp16_pe.params import BINARY32
+from schw.units.fp16_pe.tables import ApproxConfig, default_config
 
 #: op port codes; fixed whatever --ops selects (a left-out op reads as a reserved code)
 OPS = {"f16_to_f32": 0, "f32_to_f16": 1, "scale": 2, "recip": 3, "rsqrt": 4, "exp2": 5, "log2": 6}
