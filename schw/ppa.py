@@ -292,8 +292,6 @@ def ppa(unit, params, liberty: str | Path | None = "osu018", clock_ns: float | N
                 {"source": activity_.source, "cycles": activity_.cycles,
                  "toggles": {nl.net_name(n): t for n, t in sorted(activity_.toggles.items())}}, indent=1) + "\n",
                 work / "energy.json": json.dumps(energy, indent=1) + "\n"})
-    e_op = energy["energy_per_cycle_pj"] * cycles_per_op
-    time_per_op_ns = period * cycles_per_op
     report = {
         "unit": unit.name,
         "params": params.as_dict(),
@@ -301,10 +299,7 @@ def ppa(unit, params, liberty: str | Path | None = "osu018", clock_ns: float | N
         "area_um2": area["area_um2"],
         "critical_path_ns": timing["critical_path_ns"],
         "fmax_mhz": timing["fmax_mhz"],
-        "energy_per_op_pj": e_op,
-        "power_mw": energy["power_mw"],
-        "ops_per_s_per_um2": 1e3 / time_per_op_ns * 1e6 / area["area_um2"],
-        "edp_pj_ns": e_op * time_per_op_ns,
+        **_figures(energy["energy_per_cycle_pj"], energy["power_mw"], period, cycles_per_op, area["area_um2"]),
         "activity": act,
         "liberty": lib.name,
         "clock_ns": period,
@@ -326,6 +321,15 @@ def ppa(unit, params, liberty: str | Path | None = "osu018", clock_ns: float | N
         },
     }
     return report
+
+
+def _figures(e_cycle: float, power_mw: float, period: float, cycles_per_op: float, area_um2: float) -> dict:
+    """The report's derived figures (keys of :data:`KEYS`) from the energy per cycle (pJ), the
+    power (mW), the clock period (ns), the cycles per operation and the area (µm²)."""
+    e_op = e_cycle * cycles_per_op
+    time_per_op_ns = period * cycles_per_op
+    return {"energy_per_op_pj": e_op, "power_mw": power_mw,
+            "ops_per_s_per_um2": 1e3 / time_per_op_ns * 1e6 / area_um2, "edp_pj_ns": e_op * time_per_op_ns}
 
 
 def render(r: dict) -> str:
@@ -499,9 +503,9 @@ def hier_ppa(unit, params, liberty: str | Path | None = "osu018", clock_ns: floa
     ParamError naming ``--hier`` for a unit that is not an array, with ``--activity A`` or ``--op``."""
     array_part(unit, params)
     if parse_activity(activity) != "sim":
-        raise ParamError("hier", "used only with --activity sim (the energy comes from the gate-level run)")
+        raise ParamError("activity", "sim with --hier (the energy comes from the gate-level run)", activity)
     if op is not None:
-        raise ParamError("hier", "used without --op (an array's activity is its own GEMM regression)")
+        raise ParamError("op", "not given with --hier (an array's activity is its own GEMM regression)", op)
     clock_ns = check_clock(clock_ns)
     count = DEFAULT_VECTORS if vectors is None else vectors
     if isinstance(count, bool) or not isinstance(count, int) or count < 1:
@@ -510,13 +514,10 @@ def hier_ppa(unit, params, liberty: str | Path | None = "osu018", clock_ns: floa
     operation = unit.operation(params)
     cycles_per_op = float(operation["cycles_per_op"])
     e_cycle = r["energy_pj"] / r["cycles"]
-    e_op = e_cycle * cycles_per_op
-    time_per_op_ns = r["clock_ns"] * cycles_per_op
     return {
         "unit": unit.name, "params": params.as_dict(), "top": r["top"],
         "area_um2": r["area_um2"], "critical_path_ns": r["critical_path_ns"], "fmax_mhz": r["fmax_mhz"],
-        "energy_per_op_pj": e_op, "power_mw": e_cycle / r["clock_ns"],
-        "ops_per_s_per_um2": 1e3 / time_per_op_ns * 1e6 / r["area_um2"], "edp_pj_ns": e_op * time_per_op_ns,
+        **_figures(e_cycle, e_cycle / r["clock_ns"], r["clock_ns"], cycles_per_op, r["area_um2"]),
         "activity": "sim", "liberty": r["liberty"], "clock_ns": r["clock_ns"], "op": None, "hier": True,
         "operation": operation,
         "details": {

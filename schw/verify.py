@@ -207,6 +207,7 @@ def regression(unit, params, sim: str, *, rtl: list[Path] | None = None, top: st
             "library": gate.library, "netlist": str(gate.netlist), "cells": str(gate.cells),
             "cell_count": (gate.synth or {}).get("cell_count"), "flip_flops": (gate.synth or {}).get("flip_flops"),
             "x_checked": sim == "icarus",
+            "abc": None if gate.synth is None else gate.synth.get("abc", "default"),
         }
     if waves is not None:
         report.details["waves"] = str(Path(waves).resolve())

@@ -276,8 +276,8 @@ def test_hier_outside_arrays_or_without_simulation_exits_2(unit, args, tmp_path)
     r = subprocess.run([sys.executable, "-m", "schw.cli", "ppa", unit, *args, "--keep", str(keep)],
                        capture_output=True, text=True)
     assert r.returncode == 2, r.stderr
-    assert "--hier" in r.stderr and "Traceback" not in r.stderr
-    assert ("pe-array" if unit != "pe-array" else "--activity sim") in r.stderr
+    assert ("--hier" if unit != "pe-array" else "--activity: must be sim with --hier") in r.stderr
+    assert "Traceback" not in r.stderr and ("pe-array" if unit != "pe-array" else "got '0.1'") in r.stderr
     assert not keep.exists()
 
 
@@ -310,14 +310,22 @@ def test_cli_hier_array_energy_agrees_with_the_flat_run(tools_ready, tmp_path):
     assert h["energy_per_op_pj"] == pytest.approx(f["energy_per_op_pj"], rel=0.10)
 
 
-def test_abc_script_reaches_the_netlist_the_regression_simulates(tools_ready, tmp_path):
-    """--abc nosweep: timing, area and the simulated activity all come from the nosweep netlist
-    (the same cells `schw synth --abc nosweep --liberty osu018` counts), every result checked."""
+def test_abc_script_reaches_the_netlist_the_regression_simulates(tools_ready):
+    """--abc fast (which maps sc-mul to other cells than the default script): timing, area and
+    the gate-level regression all use the fast netlist (the cells `schw synth --abc fast
+    --liberty osu018` counts), every result checked."""
     from schw.synth import synthesize
+    from schw.verify import regression
     p = SC_MUL.Params(width=4, length=16)
-    r = ppa(SC_MUL, p, "osu018", vectors=20, abc="nosweep", keep=tmp_path)
+    fast, default = (synthesize(SC_MUL, p, "osu018", abc=a) for a in ("fast", "default"))
+    assert fast["cell_count"] != default["cell_count"] and fast["area_um2"] != default["area_um2"]
+    r = ppa(SC_MUL, p, "osu018", vectors=20, abc="fast")
     _consistent(r)
-    area = synthesize(SC_MUL, p, "osu018", abc="nosweep")
-    assert r["abc"] == "nosweep" and r["area_um2"] == area["area_um2"]
-    assert r["details"]["cells"] == area["cell_count"] and r["details"]["simulation"]["vectors"] >= 20
-    assert "abc" not in ppa(SC_MUL, p, "osu018", activity=0.1)
+    assert r["abc"] == "fast" and r["area_um2"] == fast["area_um2"] and r["details"]["cells"] == fast["cell_count"]
+    assert r["details"]["simulation"]["vectors"] >= 20
+    rep = regression(SC_MUL, p, "icarus", count=20, netlist=True, liberty="osu018", abc="fast")
+    rep.raise_if_failed()
+    assert rep.vectors >= 20 and rep.details["gate_level"]["cell_count"] == fast["cell_count"]
+    assert rep.details["gate_level"]["abc"] == "fast"
+    d = ppa(SC_MUL, p, "osu018", activity=0.1)
+    assert "abc" not in d and d["area_um2"] == default["area_um2"]
