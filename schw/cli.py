@@ -129,6 +129,8 @@ def _echo_extra(report) -> None:
         xs = "X/Z on outputs checked" if gate["x_checked"] else "2-state simulator: X/Z not visible"
         lib = f"{gate['library']} netlist" if gate.get("library") else "netlist"
         cells = f" ({gate['cell_count']} cells, {gate['flip_flops']} flip-flops)" if gate.get("cell_count") else ""
+        if gate.get("abc") not in (None, "default"):
+            lib += f" (ABC script {gate['abc']})"
         click.echo(f"gate level: {lib}{cells} {gate['netlist']}; cell models {gate['cells']}; {xs}")
     for key in ("waves", "waves_pipeline"):
         if report.details.get(key):
@@ -192,8 +194,14 @@ def _make_sim(unit):
     @GATE_LIBERTY_OPTION
     @CELLS_OPTION
     @WAVES_OPTION
-    def cmd(sim, vectors, vector_seed, full, keep, scheduler, workers, netlist, liberty, cells, waves, **kwargs):
+    @click.option("--abc", default="default", show_default=True,
+                  help="with --netlist: the ABC mapping script of the synthesis (default, nosweep or fast, as "
+                       "schw synth --abc)")
+    def cmd(sim, vectors, vector_seed, full, keep, scheduler, workers, netlist, liberty, cells, waves, abc,
+            **kwargs):
+        from .synth import check_abc
         from .verify import regression
+        check_abc(abc)
         p = _params(unit, _unit_values(unit, kwargs))
         sharded = _sharded(unit, full, scheduler, workers)
         if sharded is not None and (netlist or waves is not None):
@@ -205,7 +213,8 @@ def _make_sim(unit):
                 report = sharded(p, s, scheduler=scheduler, workers=workers)
             else:
                 report = regression(unit, p, s, seed=vector_seed, count=vectors, keep=keep, full=full,
-                                    netlist=netlist, liberty=liberty, cells=cells, waves=_waves_for(waves, s, sims))
+                                    netlist=netlist, liberty=liberty, cells=cells, waves=_waves_for(waves, s, sims),
+                                    abc=abc)
             click.echo(f"{report.summary()} [{time.perf_counter() - t0:.1f} s]")
             _echo_extra(report)
             report.raise_if_failed()

@@ -153,7 +153,8 @@ def design_under_test(unit, params, *, rtl: list[Path] | None = None, top: str |
     models; ``cells`` without ``netlist`` says that ``rtl`` already is a mapped netlist and
     names the cell models it needs (a file or a library name)."""
     if abc != "default" and (not netlist or rtl is not None):
-        raise ParamError("abc", "default unless the generated unit is synthesized (netlist)", abc)
+        raise ParamError("abc", "default without --netlist on the generated unit (the ABC script of its "
+                         "gate-level synthesis)", abc)
     if not netlist:
         if liberty is not None:
             raise ParamError("liberty", "given only with --netlist (the library to map to)", str(liberty))

@@ -6,6 +6,8 @@ import sys
 
 import pytest
 
+from conftest import need
+
 from schw.errors import ToolError
 from schw.liberty import cell_areas, resolve
 from schw.synth import NAND2_AREA, synthesize, synthesize_verilog
@@ -84,3 +86,18 @@ def test_bad_abc_script_is_a_usage_error(yosys):
         r = subprocess.run([sys.executable, "-m", "schw.cli", "synth", "sc-mul", *args],
                            capture_output=True, text=True)
         assert r.returncode == 2 and want in r.stderr and "Traceback" not in r.stderr and not r.stdout, r.stderr
+
+
+def test_sim_netlist_with_abc_script(yosys, tmp_path):
+    """`schw sim --netlist --abc fast` simulates the netlist of ABC's fast script (its cell count,
+    not the default script's) and says so; --abc without --netlist exits 2."""
+    need("icarus", "cocotb")
+    fast = synthesize(UNIT, UNIT.Params(width=4, length=16), "osu018", abc="fast")
+    r = subprocess.run([sys.executable, "-m", "schw.cli", "sim", "sc-mul", "--width", "4", "--length", "16",
+                        "--netlist", "--abc", "fast", "--sim", "icarus", "--vectors", "10"],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert f"osu018 netlist (ABC script fast) ({fast['cell_count']} cells" in r.stdout and "0 mismatches" in r.stdout
+    r = subprocess.run([sys.executable, "-m", "schw.cli", "sim", "sc-mul", "--abc", "nosweep"],
+                       capture_output=True, text=True)
+    assert r.returncode == 2 and "--abc: must be default without --netlist" in r.stderr and not r.stdout
