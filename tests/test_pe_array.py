@@ -307,21 +307,41 @@ def test_cycle_formulas_single_tile():
     assert timing.total_steps(w, prog.k_steps) == 4 + 9 + 4 + 6 - 1  # R + M + R + C - 1
 
 
+def _written_out_totals(df, R, C):
+    """Gap-free totals in steps (first input to last result row, inclusive) for the tile lists
+    [1], [3, 1, 9], [R, 2R], written out from the docs/pe_array.md latency table:
+    os (K_0 - 1) + sum_{i>=1} max(K_i, R) + 2R + C - 1 + 1;
+    ws R + sum_{i<n} max(M_i, g) + (M_n - 1) + R + C - 1 + 1 with g = R + max(R + C - 2, 1)."""
+    if df == "os":
+        return {(1,): 2 * R + C,
+                (3, 1, 9): 3 + max(1, R) + max(9, R) + 2 * R + C - 1,
+                (R, 2 * R): R + 2 * R + 2 * R + C - 1}
+    g = R + max(R + C - 2, 1)  # > R, so a tile of R rows waits for the reload
+    return {(1,): 2 * R + C,
+            (3, 1, 9): R + max(3, g) + max(1, g) + 9 + R + C - 1,
+            (R, 2 * R): R + g + 2 * R + R + C - 1}
+
+
 def test_cycle_timing_restates_the_step_formulas():
-    """The cycle model's timing object (one per PE type) holds the step formulas, in cycles."""
+    """The cycle model's timing object (one per PE type) holds the step formulas, in cycles;
+    every figure written out from the docs' latency table (a step is L + 1 = 9 cycles for sc at
+    L = 8, one cycle for the others)."""
     for pe, extra in (("int8", {}), ("fp16", {}), ("sc", {"length": 8}), ("hfp8", {})):
         for (r, c), df in ((s, d) for s in SHAPES for d in DATAFLOWS):
             p = P(rows=r, cols=c, pe=pe, dataflow=df, **extra)
-            t, S = timing.cycle_timing(p), p.step_cycles
-            assert (t.period, t.first_row) == (S, timing.steps(p, "first_row") * S)
-            assert t.quiet_cycles == timing.quiet_cycles(p) == (timing.steps(p, "last_row") + 1) * S
+            t, S = timing.cycle_timing(p), 9 if pe == "sc" else 1
+            assert p.step_cycles == S
+            # os: row i at t_last + R + C + i, quiet one step after the last (2R + C - 1);
+            # ws: row m at t_m + R + C - 1, quiet one step later
+            first, quiet = (r + c, 2 * r + c) if df == "os" else (r + c - 1, r + c)
+            assert (t.period, t.first_row) == (S, first * S)
+            assert t.quiet_cycles == timing.quiet_cycles(p) == quiet * S
             if df == "os":
                 assert (t.row_spacing, t.last_spacing) == (S, r)
             else:
                 assert (t.weight_tick, t.weight_load, t.reload_gap) == (S, r, r + c - 2)
-            for tiles in ([1], [3, 1, 9], [r, 2 * r]):
-                steps = timing.total_steps(p, tiles)
-                assert t.analytic(tiles) == ((steps - 1) * S + 1, steps)
+            for tiles, steps in _written_out_totals(df, r, c).items():
+                assert t.analytic(list(tiles)) == ((steps - 1) * S + 1, steps), (pe, r, c, df, tiles)
 
 
 # -- timing: one statement (schw.units.pe_array.timing), read by every consumer ----------------------

@@ -5,6 +5,8 @@ against the closed form, the regression of every shape x dataflow on both simula
 broken arrays caught by ``schw verify``.
 """
 
+import math
+
 import numpy as np
 import pytest
 
@@ -205,22 +207,49 @@ def test_single_tile_latencies():
     assert pred["outputs"][0] == 16 + 16 + 4 + 6 - 1
 
 
+def _written_out_totals(df, R, C, T):
+    """Gap-free totals in cycles (cycle 0 to the last result row, inclusive) for the tile lists
+    [1], [3, 1, 9], [R, 2R], written out from the docs/pe_array.md unary timing table.
+    os: in_last of tile i accepted (K_0 - 1 + sum_{i>=1} max(K_i, S)) T cycles in, with
+    S = max(1, ceil((2R + C - 2)/T)); its last row T + 2R + C - 2 cycles later.
+    ws: the first row waits for the R weight pushes (one per cycle from cycle 0) to the next
+    step cycle, ceil(R/T) steps; tile period max(M, W), W = ceil((2R + C - 1)/T) steps; the
+    last row T + R + C - 1 cycles after the last accepted row."""
+    if df == "os":
+        S = max(1, math.ceil((2 * R + C - 2) / T))
+        drain = T + 2 * R + C - 2 + 1
+        return {(1,): drain,
+                (3, 1, 9): (2 + max(1, S) + max(9, S)) * T + drain,
+                (R, 2 * R): (R - 1 + max(2 * R, S)) * T + drain}
+    W, first = math.ceil((2 * R + C - 1) / T), math.ceil(R / T)
+    drain = T + R + C - 1 + 1
+    return {(1,): first * T + drain,
+            (3, 1, 9): (first + max(3, W) + max(1, W) + 8) * T + drain,
+            (R, 2 * R): (first + max(R, W) + 2 * R - 1) * T + drain}
+
+
 def test_cycle_timing_holds_the_unary_cycle_formulas():
     """The cycle model's timing object for --pe unary: unary_timing's formulas, in cycles (weights
-    any cycle, result rows one cycle apart)."""
-    for (r, c), kw in CASES:
+    any cycle, result rows one cycle apart). Besides CASES: 4x9 and 4x10 at T = 16 put 2R + C - 1
+    (ws) and 2R + C - 2 (os) on a multiple of T, and 8x8 at T = 2 has tile periods (S = 11,
+    W = 12 steps) longer than most of the tiles."""
+    edges = [((4, 9), {"length": 16}), ((4, 10), {"length": 16}), ((8, 8), {"length": 16, "et": 3})]
+    for (r, c), kw in CASES + edges:
         for df in DATAFLOWS:
             p = _p((r, c), df, **kw)
-            t, T = timing.cycle_timing(p), p.step_cycles
+            T = kw["length"] >> kw.get("et", 0)
+            t = timing.cycle_timing(p)
+            assert p.step_cycles == T
             assert (t.period, t.first_row) == (T, unary_timing.first_row(p)) and t.first_row == T + r + c - 1
-            assert t.quiet_cycles == timing.quiet_cycles(p) == unary_timing.last_row(p) + 1
+            # last row: os row R - 1 at t_last + T + 2R + C - 2, ws row m at t_m + T + R + C - 1
+            quiet = T + 2 * r + c - 1 if df == "os" else T + r + c
+            assert t.quiet_cycles == timing.quiet_cycles(p) == quiet
             if df == "os":
-                assert (t.row_spacing, t.last_spacing) == (1, unary_timing.last_spacing(p))
+                assert (t.row_spacing, t.last_spacing) == (1, max(1, math.ceil((2 * r + c - 2) / T)))
             else:
                 assert (t.weight_tick, t.weight_load, t.reload_gap) == (1, r, r + c - 1)
-            for tiles in ([1], [3, 1, 9], [r, 2 * r]):
-                cycles = unary_timing.total_cycles(p, tiles)
-                assert t.analytic(tiles) == (cycles, -(-cycles // T))
+            for tiles, cycles in _written_out_totals(df, r, c, T).items():
+                assert t.analytic(list(tiles)) == (cycles, math.ceil(cycles / T)), (r, c, df, tiles)
 
 
 # -- simulation ---------------------------------------------------------------------------------------
