@@ -12,8 +12,11 @@ the ratios of each PE and array to the int8 and fp16 ones of the same dataflow.
 
 ``--timing``: ``schw ppa`` (``schw.ppa.ppa``: flat Yosys on osu018, OpenSTA, energy from the
 gate-level regression with 2 random problems) of the size x size arrays of :data:`TIMING`, one
-row each: critical path, Fmax, area, flip-flops, energy per MAC; the same figures as
+row each: critical path, Fmax, area, flip-flops, energy per MAC slot (``energy_per_op_pj``:
+energy per cycle averaged over the run / (R C), not per useful MAC); the same figures as
 ``schw ppa pe-array --rows 2 --pe hfp8 <options> --vectors 2``.
+
+An unknown name in ``--configs`` exits 2 with the allowed names, before anything is measured.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import json
 import sys
 import time
 
+from schw.errors import ParamError, SchwError
 from schw.ppa import ppa
 from schw.registry import get
 from schw.synth import synthesize_hierarchical
@@ -66,18 +70,18 @@ def measure_timing(name: str, size: int) -> dict:
     r = ppa(UNIT, p, "osu018", vectors=2)
     return {"config": name, "size": size, "critical_path_ns": round(r["critical_path_ns"], 2),
             "fmax_mhz": round(r["fmax_mhz"], 1), "area_um2": r["area_um2"],
-            "flip_flops": r["details"]["flip_flops"], "energy_per_mac_pj": round(r["energy_per_op_pj"], 1),
+            "flip_flops": r["details"]["flip_flops"], "energy_per_mac_slot_pj": round(r["energy_per_op_pj"], 1),
             "seconds": round(time.perf_counter() - t0, 1),
             "command": f"schw ppa pe-array --rows {size} " + " ".join(
                 f"--{k.replace('_', '-')} {v}" for k, v in TIMING[name].items()) + " --vectors 2"}
 
 
 def timing_table(rows: list[dict]) -> str:
-    out = ["| config | critical path ns | Fmax MHz | area µm² (osu018) | flip-flops | energy per MAC pJ | s |",
+    out = ["| config | critical path ns | Fmax MHz | area µm² (osu018) | flip-flops | energy per MAC slot pJ | s |",
            "|" + "---|" * 7]
     for r in rows:
         out.append(f"| {r['config']} | {r['critical_path_ns']:.2f} | {r['fmax_mhz']:.1f} | {r['area_um2']:.0f} | "
-                   f"{r['flip_flops']} | {r['energy_per_mac_pj']:.1f} | {r['seconds']} |")
+                   f"{r['flip_flops']} | {r['energy_per_mac_slot_pj']:.1f} | {r['seconds']} |")
     return "\n".join(out)
 
 
@@ -112,6 +116,24 @@ def table(rows: list[dict]) -> str:
     return "\n".join(out)
 
 
+def _names(arg: str | None, known: dict, mode: str) -> list[str]:
+    """The --configs names (default: all of ``known``), every one checked before anything runs."""
+    names = arg.split(",") if arg else list(known)
+    bad = [n for n in names if n not in known]
+    if bad:
+        raise ParamError("configs", f"comma-separated names of {mode}: {', '.join(known)}", ",".join(bad))
+    return names
+
+
+def _record(r: dict, rows: list[dict], json_path: str | None) -> None:
+    """Keep one measured row, print it as JSON on stderr and append it to ``json_path`` if given."""
+    rows.append(r)
+    print(json.dumps(r), file=sys.stderr, flush=True)
+    if json_path:
+        with open(json_path, "a") as f:
+            f.write(json.dumps(r) + "\n")
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--size", type=int, default=None, help="array size (default 8; --timing: 2)")
@@ -121,27 +143,20 @@ def main(argv=None) -> int:
     ap.add_argument("--timing", action="store_true", help="schw ppa figures (osu018) instead of areas")
     ap.add_argument("--json", default=None, help="append each row to this JSON-lines file as it is measured")
     a = ap.parse_args(argv)
-    rows = []
-    if a.timing:
-        for name in (a.configs or ",".join(TIMING)).split(","):
-            r = measure_timing(name, a.size or 2)
-            rows.append(r)
-            print(json.dumps(r), file=sys.stderr, flush=True)
-            if a.json:
-                with open(a.json, "a") as f:
-                    f.write(json.dumps(r) + "\n")
-        print(timing_table(rows))
-        return 0
-    a.size = a.size or 8
-    a.configs = a.configs or ",".join(CONFIGS)
-    for lib in a.liberties.split(","):
-        for name in a.configs.split(","):
-            r = measure(name, a.size, lib, a.calibrate)
-            rows.append(r)
-            print(json.dumps(r), file=sys.stderr, flush=True)
-            if a.json:
-                with open(a.json, "a") as f:
-                    f.write(json.dumps(r) + "\n")
+    rows: list[dict] = []
+    try:
+        if a.timing:
+            for name in _names(a.configs, TIMING, "--timing configurations"):
+                _record(measure_timing(name, 2 if a.size is None else a.size), rows, a.json)
+            print(timing_table(rows))
+            return 0
+        names = _names(a.configs, CONFIGS, "area configurations")
+        for lib in a.liberties.split(","):
+            for name in names:
+                _record(measure(name, 8 if a.size is None else a.size, lib, a.calibrate), rows, a.json)
+    except SchwError as e:
+        print(f"bench_pe_array_hfp8: {e}", file=sys.stderr)
+        return e.exit_code
     print(table(rows))
     return 0
 
