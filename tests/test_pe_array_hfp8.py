@@ -300,6 +300,12 @@ def test_sr_errors_average_out_across_pes():
     _, counts = np.unique(err, return_counts=True)
     assert len(counts) > 2 and counts.max() < err.size / 2   # results on several binary16 grid points
     se = err.std(ddof=1) / np.sqrt(err.size)
+    rne = golden.build_program(_p((16, 16), "os"), [prob]).results[0]
+    assert len(set(rne.ravel().tolist())) == 1  # RNE: 256 equal results
+    rne_err = float(_value16(int(rne[0, 0]))[0] - exact)
+    # the figures docs/pe_array.md quotes (pytest -s tests/test_pe_array_hfp8.py -k sr_errors_average_out)
+    print(f"\nSR 16x16 os, {K} products: exact sum {float(exact):.4f}, {len(counts)} distinct binary16 results")
+    print(f"SR mean error {err.mean():.4f}, standard error {se:.4f}; RNE error {rne_err:.4f}")
     assert se > 0 and abs(err.mean()) <= 4 * se, (err.mean(), se)
 
 
