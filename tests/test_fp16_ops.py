@@ -27,6 +27,7 @@ from schw.registry import get
 from schw.units.fp16_pe import golden, golden_ext, harness
 from schw.units.fp16_pe.approx import (BINARY16, BINARY32, FUNCTIONS, approx_eval, default_config, expmod,
                                        reference, round_exact, value_of)
+from schw.units.fp16_pe.contract import contract_dict
 from schw.units.fp16_pe.vectors import ext_vectors
 from schw.verify import regression
 
@@ -365,13 +366,18 @@ def test_ternary_is_fma_with_the_weight():
                                                    golden.evaluate(0, rm, a, w, c)))
 
 
+def _int_rows(rng, n, acc):
+    """n random rows for the integer ops: 16-bit a and b, c over the whole result width w."""
+    w = 16 if acc == "fp16" else 32
+    a, b = rng.integers(0, 1 << 16, n), rng.integers(0, 1 << 16, n)
+    return w, a, b, rng.integers(0, 1 << w, n, dtype=np.int64)
+
+
 @pytest.mark.parametrize("acc", ["fp16", "fp32"])
 def test_xnor_bool_vs_integers(acc):
     rng = np.random.default_rng(9)
     n = 3000
-    w = 16 if acc == "fp16" else 32
-    a, b = rng.integers(0, 1 << 16, n), rng.integers(0, 1 << 16, n)
-    c = rng.integers(0, 1 << w, n, dtype=np.int64)
+    w, a, b, c = _int_rows(rng, n, acc)
     rm = rng.integers(0, 8, n)
     r, f = golden_ext.evaluate(14, rm, a, b, c, acc=acc, ops=ALL.split(","))
     assert r.tolist() == [(z + bin(~(x ^ y) & 0xFFFF).count("1")) % (1 << w) for x, y, z in zip(a, b, c)]
@@ -389,9 +395,7 @@ def test_ternary_i8_vs_integers(acc):
     same code stays the binary16 ternary."""
     rng = np.random.default_rng(12)
     n = 5000
-    w = 16 if acc == "fp16" else 32
-    a, b = rng.integers(0, 1 << 16, n), rng.integers(0, 1 << 16, n)
-    c = rng.integers(0, 1 << w, n, dtype=np.int64)
+    w, a, b, c = _int_rows(rng, n, acc)
     rm = rng.integers(5, 8, n)
     r, f = golden_ext.evaluate(13, rm, a, b, c, acc=acc, ops=ALL.split(","))
 
@@ -498,6 +502,26 @@ def test_default_port_and_params_unchanged():
     json.dumps(ext.manifest)
 
 
+def test_manifest_rm_5_7_with_ternary_i8_and_bool():
+    """The manifest's reserved-rm rule and ternary result format name what ternary_i8 and bool do
+    with rm 5..7; an --ops set with neither keeps the plain rule."""
+    plain = "rm values 5..7 are reserved: result and flags unspecified"
+    i8 = ("rm values 5..7 are reserved (result and flags unspecified), except for op 13 (ternary), where rm "
+          "5..7 select ternary_i8, and op 15 (bool), which reads rm[1:0] only (rm 4..7 act as 0..3)")
+    m = generate(UNIT, P(ops=ALL)).manifest  # the written manifest; the other sets from its contract part
+    assert m["reserved"] == i8  # no longer "unspecified" for op 13 with rm 5..7
+    assert m["result_format"]["ternary"] == "binary16 for rm 0..4, int16 (two's complement) for rm 5..7 (ternary_i8)"
+    m = contract_dict("fp32", False, P(ops=ALL, acc="fp32").op_set)
+    assert m["reserved"] == i8 and "int32" in m["ternary_i8"]
+    assert m["result_format"]["ternary"] == "binary32 for rm 0..4, int32 (two's complement) for rm 5..7 (ternary_i8)"
+    m = contract_dict("fp16", False, P(ops="fma,mul,add,bool").op_set)
+    assert "op 15 (bool)" in m["reserved"] and "op 13" not in m["reserved"]
+    for ops in ("fma,mul,add,ternary", "fma,mul,add,minmax,cmp,recip,rsqrt,exp2,log2,expmod,ternary,xnor"):
+        m = contract_dict("fp16", False, P(ops=ops).op_set)
+        assert m["reserved"] == plain and m["result_format"]["ternary"] == "binary16" and "ternary_i8" not in m
+    assert generate(UNIT, P()).manifest["reserved"] == plain
+
+
 @pytest.mark.parametrize("bad", ["fma,mul,add,sin", "mul,add,recip", "fma,mul,add,add", "", "fma,mul,add,ternary_i8"])
 def test_bad_ops_param(bad):
     with pytest.raises(ParamError) as e:
@@ -560,4 +584,5 @@ def test_ftz_ignored_caught(tmp_path):
     rep = harness.check(UNIT, pf, "verilator", ext_vectors(pf.op_set, 1), rtl=[path])
     assert not rep.passed
     bad = rep.details["mismatches_per_op"]
+    print("mismatches per op:", ", ".join(f"{k} {v:,}" for k, v in bad.items()))  # pytest -s: docs/fp16_pe.md
     assert bad["recip"] > 0 and bad["exp2"] > 0 and sum(v for k, v in bad.items() if k not in ("recip", "exp2")) == 0

@@ -76,7 +76,13 @@ def contract_dict(acc: str, ftz: bool = False, ops: tuple[str, ...] | None = Non
     fmt = {n: ("bool" if n in ("lt", "le", "eq") else "bits" if n in ("xnor", "bool")
                else base["result_format"].get(n, "binary16")) for n in codes}
     fmt.update({"ternary": base["c_format"]} if "ternary" in codes else {})
+    if "ternary_i8" in ops:
+        fmt["ternary"] = f"{base['c_format']} for rm 0..4, int{w} (two's complement) for rm 5..7 (ternary_i8)"
+    rm_readers = ((["op 13 (ternary), where rm 5..7 select ternary_i8"] if "ternary_i8" in ops else [])
+                  + (["op 15 (bool), which reads rm[1:0] only (rm 4..7 act as 0..3)"] if "bool" in codes else []))
     return {**base, "ops": codes, "op_width": 4,
+            **({"reserved": ("rm values 5..7 are reserved (result and flags unspecified), except for "
+                             + ", and ".join(rm_readers))} if rm_readers else {}),
             "operands": {**{k: v for k, v in base["operands"].items() if k in codes}, **ext},
             "result_format": fmt,
             "ops_left_out": {n: c for n, c in ALL_OPS.items() if n not in codes},
