@@ -203,14 +203,12 @@ def _next_steps(p) -> dict:
     defaults = type(p)()
     args = " ".join(f"--{k.replace('_', '-')} {v}" for k, v in p.as_dict().items()
                     if v != getattr(defaults, k) or k == "rows")
-    # the int8/fp16/sc/hfp8 manifest text still names the golden model's module by its path before
-    # schw.units.pe_array.golden; kept so that manifests stay byte-identical
-    model = "schw.units.pe_array.golden" if p.pe == "unary" else "schw.array.model"
     return {
         "simulate": f"schw sim pe-array {args} --sim both",
         "verify_other_rtl": f"schw verify pe-array {args} --rtl YOUR.v --top YOUR_TOP",
         "synthesize": f"schw synth pe-array {args}",
-        "golden_model": f"{model}: build_program(p, [Problem(A, B)]).results, cycle_model(p, prog)",
+        "golden_model": "schw.units.pe_array.golden: build_program(p, [Problem(A, B)]).results, "
+                        "cycle_model(p, prog)",
     }
 
 
