@@ -481,3 +481,14 @@ def test_area_scales_as_pe_plus_shell(yosys, df):
     spec.loader.exec_module(bench)
     row = bench.bench_synth([2], ["int8"], [df])[0]
     assert abs(row["deviation_pct"]) <= 10, row
+
+
+@pytest.mark.parametrize("pe", ["int8", "fp16", "sc", "hfp8", "unary"])
+def test_manifest_names_a_golden_model_that_exists(pe):
+    """The manifest's next.golden_model names a module and functions a user can import and call."""
+    import importlib
+    text = generate(UNIT, P(rows=2, pe=pe)).manifest["next"]["golden_model"]
+    module, calls = text.split(": ", 1)
+    mod = importlib.import_module(module)
+    for name in ("build_program", "Problem", "cycle_model"):
+        assert name in calls and callable(getattr(mod, name)), (module, name)
