@@ -6,6 +6,7 @@ Tiers: the golden model alone (no tools), then cocotb on Verilator and Icarus: e
 x dataflow on both simulators, 16x16 fp16 on Verilator, idle gaps, and broken arrays.
 """
 
+import importlib
 from pathlib import Path
 
 import numpy as np
@@ -486,7 +487,6 @@ def test_area_scales_as_pe_plus_shell(yosys, df):
 @pytest.mark.parametrize("pe", ["int8", "fp16", "sc", "hfp8", "unary"])
 def test_manifest_names_a_golden_model_that_exists(pe):
     """The manifest's next.golden_model names a module and functions a user can import and call."""
-    import importlib
     text = generate(UNIT, P(rows=2, pe=pe)).manifest["next"]["golden_model"]
     module, calls = text.split(": ", 1)
     mod = importlib.import_module(module)
