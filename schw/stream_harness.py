@@ -15,7 +15,6 @@ top's module name (the top scope of a waveform recorded through it).
 
 from __future__ import annotations
 
-import subprocess
 import tempfile
 import time
 from dataclasses import dataclass
@@ -128,13 +127,6 @@ endmodule
 """
 
 
-def _run(cmd: list[str], cwd: Path, what: str) -> None:
-    out = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, env=tools.tool_env())
-    if out.returncode != 0:
-        tail = "\n".join((out.stdout + out.stderr).splitlines()[-30:])
-        raise ToolError(f"{what} failed (exit {out.returncode}):\n{tail}")
-
-
 @dataclass(frozen=True)
 class StreamHarness:
     """One family's stream harness: ``kind`` (build cache), ``label`` (messages, generated
@@ -161,16 +153,12 @@ class StreamHarness:
                 return exe
             if sim == "verilator":
                 (d / "harness.cpp").write_text(text)
-                cmd = [tools.find("verilator").path, "--cc", "--exe", "--build", "-j", "2", "-O3",
-                       "--x-assign", "fast", "--x-initial", "fast", "--noassert", "-Wno-fatal", "-Wno-lint",
-                       "-Wno-style", "--top-module", top, "--prefix", "Vdut", "-CFLAGS", "-O1",
-                       "--Mdir", "obj", "-o", "harness", *runner.VERILATOR_PCH_FIX,
-                       "harness.cpp", *[str(s) for s in sources]]
-                _run(cmd, d, f"verilator build of the {self.label} harness around {top}")
+                runner.run_tool(runner.verilator_harness_command(top, "harness.cpp", sources), d,
+                                f"verilator build of the {self.label} harness around {top}")
             else:
                 (d / "harness.v").write_text(text)
-                _run(["iverilog", "-g2012", "-o", str(exe), "-s", self.module, "harness.v",
-                      *[str(s) for s in sources]], d, f"iverilog build of the {self.label} harness around {top}")
+                runner.run_tool(["iverilog", "-g2012", "-o", str(exe), "-s", self.module, "harness.v",
+                                 *[str(s) for s in sources]], d, f"iverilog build of the {self.label} harness around {top}")
             runner.mark_built(d)
         return exe
 
@@ -198,13 +186,14 @@ class StreamHarness:
             t0 = time.perf_counter()
             if sim == "verilator":
                 lines.tofile(tmp / "in.bin")
-                _run([str(exe), str(tmp / "in.bin"), str(tmp / "out.bin"), str(DRAIN)], tmp, f"{self.label} harness (verilator)")
+                runner.run_tool([str(exe), str(tmp / "in.bin"), str(tmp / "out.bin"), str(DRAIN)], tmp,
+                                f"{self.label} harness (verilator)")
                 rec = np.fromfile(tmp / "out.bin", dtype=np.uint32).reshape(-1, 4).astype(np.int64)
             else:
                 cols = [lines[:, 0]] + [lines[:, 1 + i] for i in range(len(names))]
                 np.savetxt(tmp / "in.txt", np.column_stack(cols).astype(np.int64), fmt="%x")
-                _run(["vvp", "-n", str(exe), f"+vectors={tmp / 'in.txt'}", f"+results={tmp / 'out.txt'}",
-                      f"+drain={DRAIN}"], tmp, f"{self.label} harness (icarus)")
+                runner.run_tool(["vvp", "-n", str(exe), f"+vectors={tmp / 'in.txt'}", f"+results={tmp / 'out.txt'}",
+                                 f"+drain={DRAIN}"], tmp, f"{self.label} harness (icarus)")
                 text = (tmp / "out.txt").read_text().split()
                 if any(("x" in t or "z" in t) for t in text):
                     raise ToolError(f"{self.label} harness (icarus): X or Z on an output while out_valid was high")

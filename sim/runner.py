@@ -15,6 +15,7 @@ import hashlib
 import json
 import os
 import shutil
+import subprocess
 import tempfile
 from pathlib import Path
 
@@ -33,6 +34,28 @@ WAVE_FORMATS = {".vcd": "vcd", ".fst": "fst"}
 #: (give make the flag) for the compiled harnesses that call ``verilator --build`` themselves.
 VERILATOR_NO_SPLIT = ["--output-split", "0", "--output-split-cfuncs", "0"]
 VERILATOR_PCH_FIX = ["-MAKEFLAGS", "CFG_CXXFLAGS_PCH_I=-include"]
+
+
+def run_tool(cmd: list[str], cwd: Path, what: str) -> None:
+    """Run a tool (a harness build, a compiled harness) in ``cwd``; ToolError with the last 30
+    lines of its output, naming ``what``, when it fails."""
+    out = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, env=tools.tool_env())
+    if out.returncode != 0:
+        tail = "\n".join((out.stdout + out.stderr).splitlines()[-30:])
+        raise ToolError(f"{what} failed (exit {out.returncode}):\n{tail}")
+
+
+def verilator_harness_command(top: str, main_cpp: str, sources, *, exe: str = "harness", cflags: str = "-O1",
+                              extra=()) -> list[str]:
+    """The ``verilator --build`` command of a compiled C++ harness (``main_cpp``, in the build
+    directory) around ``top`` (model class ``Vdut``, objects in ``obj/``, executable ``obj/exe``):
+    two-state fast X handling, no assertions, lint off, the model at -O3 in Verilator and
+    ``cflags`` in the C++ compiler, :data:`VERILATOR_PCH_FIX`; ``extra`` arguments before the
+    files (tracing, ``--hierarchical``)."""
+    return [tools.find("verilator").path, "--cc", "--exe", "--build", "-j", "2", "-O3",
+            "--x-assign", "fast", "--x-initial", "fast", "--noassert", "-Wno-fatal", "-Wno-lint",
+            "-Wno-style", "--top-module", top, "--prefix", "Vdut", "-CFLAGS", cflags,
+            "--Mdir", "obj", "-o", exe, *VERILATOR_PCH_FIX, *extra, main_cpp, *[str(s) for s in sources]]
 
 
 def cache_root() -> Path:

@@ -21,7 +21,6 @@ fast path, then the cocotb pipeline run of :mod:`schw.units.fp16_pe.tb`) and the
 
 from __future__ import annotations
 
-import subprocess
 import tempfile
 import time
 from importlib import resources
@@ -66,13 +65,6 @@ def _template_text(name: str) -> str:
     return resources.files(__package__).joinpath(name).read_text()
 
 
-def _run(cmd: list[str], cwd: Path, what: str) -> None:
-    out = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, env=tools.tool_env())
-    if out.returncode != 0:
-        tail = "\n".join((out.stdout + out.stderr).splitlines()[-30:])
-        raise ToolError(f"{what} failed (exit {out.returncode}):\n{tail}")
-
-
 def build(sim: str, sources: list[Path], top: str, width: int, waves: str | None = None, opw: int = 3) -> Path:
     """Compile (or reuse) the harness around ``top``; returns the executable (Verilator) or the
     vvp image (Icarus). ``waves`` (``vcd`` | ``fst``): a Verilator build that can trace (cached
@@ -101,13 +93,9 @@ def build(sim: str, sources: list[Path], top: str, width: int, waves: str | None
             return exe
         if sim == "verilator":
             (d / "harness.cpp").write_text(harness)
-            cmd = [tools.find("verilator").path, "--cc", "--exe", "--build", "-j", "2", "-O3",
-                   "--x-assign", "fast", "--x-initial", "fast", "--noassert", "-Wno-fatal", "-Wno-lint",
-                   "-Wno-style", "--top-module", top, "--prefix", "Vdut", "-CFLAGS", "-O1",
-                   "--Mdir", "obj", "-o", "harness", *runner.VERILATOR_PCH_FIX, *trace, "harness.cpp",
-                   *[str(s) for s in sources]]
+            cmd = runner.verilator_harness_command(top, "harness.cpp", sources, extra=trace)
             try:
-                _run(cmd, d, f"verilator build of the fp16 harness around {top}")
+                runner.run_tool(cmd, d, f"verilator build of the fp16 harness around {top}")
             except ToolError as e:
                 if waves == "fst" and "lz4.h" in str(e):
                     raise ToolError("Verilator's FST writer needs the LZ4 headers: sudo apt-get install -y "
@@ -117,7 +105,7 @@ def build(sim: str, sources: list[Path], top: str, width: int, waves: str | None
             (d / "harness.v").write_text(harness)
             cmd = ["iverilog", "-g2012", "-o", str(exe), "-s", "fp16_harness", "harness.v",
                    *[str(s) for s in sources]]
-            _run(cmd, d, f"iverilog build of the fp16 harness around {top}")
+            runner.run_tool(cmd, d, f"iverilog build of the fp16 harness around {top}")
         runner.mark_built(d)
     return exe
 
@@ -159,8 +147,9 @@ def simulate(sim: str, sources: list[Path], top: str, width: int, inputs: dict,
         t0 = time.perf_counter()
         if sim == "verilator":
             lines.tofile(tmp / "in.bin")
-            _run([str(exe), str(tmp / "in.bin"), str(tmp / "out.bin"), str(DRAIN),
-                  *([str(Path(waves).resolve())] if waves is not None else [])], tmp, "fp16 harness (verilator)")
+            runner.run_tool([str(exe), str(tmp / "in.bin"), str(tmp / "out.bin"), str(DRAIN),
+                             *([str(Path(waves).resolve())] if waves is not None else [])], tmp,
+                            "fp16 harness (verilator)")
             out = np.fromfile(tmp / "out.bin", dtype=OUT)
             res, flg, cyc = out["result"].astype(np.int64), out["flags"].astype(np.int64), out["cycle"].astype(np.int64)
         else:
@@ -168,8 +157,8 @@ def simulate(sim: str, sources: list[Path], top: str, width: int, inputs: dict,
             fmt = ["%x", "%x", "%x", "%04x", "%04x", "%08x" if width == 32 else "%04x"]
             np.savetxt(tmp / "in.txt", np.column_stack([c.astype(np.int64) for c in cols]), fmt=fmt)
             dump = [f"+waves={Path(waves).resolve()}", f"-{fmt}"] if waves is not None else []
-            _run(["vvp", "-n", str(exe), f"+vectors={tmp / 'in.txt'}", f"+results={tmp / 'out.txt'}",
-                  f"+drain={DRAIN}", *dump], tmp, "fp16 harness (icarus)")
+            runner.run_tool(["vvp", "-n", str(exe), f"+vectors={tmp / 'in.txt'}", f"+results={tmp / 'out.txt'}",
+                             f"+drain={DRAIN}", *dump], tmp, "fp16 harness (icarus)")
             text = (tmp / "out.txt").read_text().split()
             vals = np.array(text, dtype=object).reshape(-1, 4) if text else np.zeros((0, 4), dtype=object)
             unknown = vals[:, 0] != "1"  # out_valid x or z

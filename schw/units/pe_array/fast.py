@@ -132,16 +132,9 @@ def build(sources: list[Path], top: str, driver: str, hier_block: str | None = N
         if hier_block:
             (d / "hier.vlt").write_text(f'`verilator_config\nhier_block -module "{hier_block}"\n')
             hier = ["--hierarchical", "hier.vlt"]
-        cmd = [tools.find("verilator").path, "--cc", "--exe", "--build", "-j", "2", "-O3",
-               "--x-assign", "fast", "--x-initial", "fast", "--noassert", "-Wno-fatal", "-Wno-lint",
-               "-Wno-style", "--top-module", top, "--prefix", "Vdut", "-CFLAGS", CXX_OPT,
-               "--Mdir", "obj", "-o", "driver", *runner.VERILATOR_PCH_FIX, *hier, "driver.cpp", *[str(s) for s in sources]]
+        cmd = runner.verilator_harness_command(top, "driver.cpp", sources, exe="driver", cflags=CXX_OPT, extra=hier)
         t0 = time.perf_counter()
-        out = subprocess.run(cmd, cwd=d, capture_output=True, text=True, env=tools.tool_env())
-        if out.returncode != 0:
-            tail = "\n".join((out.stdout + out.stderr).splitlines()[-30:])
-            raise ToolError(f"verilator build of the pe-array fast driver around {top} failed "
-                            f"(exit {out.returncode}):\n{tail}")
+        runner.run_tool(cmd, d, f"verilator build of the pe-array fast driver around {top}")
         runner.mark_built(d)
         return exe, {"cached": False, "seconds": round(time.perf_counter() - t0, 2)}
 
