@@ -128,26 +128,28 @@ def main():
         print(json.dumps(out, indent=2))
         return
     if "accuracy" in out:
-        print("\nerror of the approximate functions in ulp of binary32 (against binary64; golden model = RTL)")
-        print("| function | inputs | mode | count | max ulp | mean ulp | correctly rounded | worst input |")
-        print("|---|---|---|---:|---:|---:|---:|---|")
-        for r in out["accuracy"]:
-            cr = "" if r["correctly_rounded_pct"] is None else f"{r['correctly_rounded_pct']:.2f} %"
-            print(f"| {r['fn']} | {r['inputs']} | {r['rm']} | {r['count']:,} | {r['max_ulp']:.4f} | "
-                  f"{r['mean_ulp']:.4f} | {cr} | {r['worst_input']} |")
+        _table("error of the approximate functions in ulp of binary32 (against binary64; golden model = RTL)",
+               ["function", "inputs", "mode", "count:", "max ulp:", "mean ulp:", "correctly rounded:", "worst input"],
+               [[r["fn"], r["inputs"], r["rm"], f"{r['count']:,}", f"{r['max_ulp']:.4f}", f"{r['mean_ulp']:.4f}",
+                 "" if r["correctly_rounded_pct"] is None else f"{r['correctly_rounded_pct']:.2f} %",
+                 r["worst_input"]] for r in out["accuracy"]])
     if "area" in out:
-        print("\narea (Yosys 0.23; GE: schw45 0.798 um^2 NAND2_X1, osu018 24 um^2 NAND2X1)")
-        print("| library | ops | stages | cells | flip-flops | µm² | GE | synthesis wall s |")
-        print("|---|---|---:|---:|---:|---:|---:|---:|")
-        for r in out["area"]:
-            print(f"| {r['liberty']} | {r['ops']} | {r['stages']} | {r['cells']} | {r['flip_flops']} | "
-                  f"{r['area_um2']:.1f} | {r['ge']:.1f} | {r['wall_s']:.0f} |")
+        _table("area (Yosys 0.23; GE: schw45 0.798 um^2 NAND2_X1, osu018 24 um^2 NAND2X1)",
+               ["library", "ops", "stages:", "cells:", "flip-flops:", "µm²:", "GE:", "synthesis wall s:"],
+               [[r["liberty"], r["ops"], r["stages"], r["cells"], r["flip_flops"], f"{r['area_um2']:.1f}",
+                 f"{r['ge']:.1f}", f"{r['wall_s']:.0f}"] for r in out["area"]])
     if "speed" in out:
-        print("\nverification throughput (the default vector set of seed 1)")
-        print("| what | vectors | s | vectors/s |")
-        print("|---|---:|---:|---:|")
-        for r in out["speed"]:
-            print(f"| {r['what']} | {r['vectors']} | {r['seconds']:.2f} | {r['vectors_per_s']:,.0f} |")
+        _table("verification throughput (the default vector set of seed 1)", ["what", "vectors:", "s:", "vectors/s:"],
+               [[r["what"], r["vectors"], f"{r['seconds']:.2f}", f"{r['vectors_per_s']:,.0f}"] for r in out["speed"]])
+
+
+def _table(title: str, header: list[str], rows: list[list]) -> None:
+    """A markdown table after a blank line and ``title``; a header ending in ':' is right-aligned."""
+    print(f"\n{title}")
+    print("| " + " | ".join(h.rstrip(":") for h in header) + " |")
+    print("|" + "|".join("---:" if h.endswith(":") else "---" for h in header) + "|")
+    for r in rows:
+        print("| " + " | ".join(str(v) for v in r) + " |")
 
 
 if __name__ == "__main__":
